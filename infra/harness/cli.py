@@ -1,0 +1,83 @@
+"""`python -m harness <command>`: what the nox sessions call."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from harness import doctor, engine, paths, registry, standin_build
+from harness.errors import HarnessError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a HarnessError becomes one line on stderr and exit status 2."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
+    parser.add_argument("--root", type=Path, help="repository root (default: found from cwd)")
+    sub = parser.add_subparsers(required=True, metavar="command")
+
+    cmd = sub.add_parser("doctor", help="check this machine can run the stack")
+    cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
+    cmd.set_defaults(func=_doctor)
+
+    cmd = sub.add_parser("bases", help="build the no-registry stand-in images")
+    cmd.add_argument("names", nargs="*", help="only these stand-ins (and what they build on)")
+    cmd.add_argument("--force", action="store_true", help="rebuild even when current")
+    cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
+    cmd.set_defaults(func=_bases)
+
+    cmd = sub.add_parser("registry", help="validate services.json and list its components")
+    cmd.set_defaults(func=_registry)
+    return parser
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return args.root.resolve() if args.root else paths.repo_root()
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    rows = doctor.check(_root(args), allow_provision=not args.no_provision)
+    print(doctor.render(rows))
+    return 1 if doctor.failed(rows) else 0
+
+
+def _bases(args: argparse.Namespace) -> int:
+    root = _root(args)
+    started = time.monotonic()
+    engine.ensure(root=root, allow_provision=not args.no_provision)
+    outcomes = standin_build.build(root, only=args.names, force=args.force)
+    width = max(len(o.tag) for o in outcomes)
+    print(f"{'image'.ljust(width)}  {'action':<10}  {'seconds':>7}  {'size MB':>7}")
+    for o in outcomes:
+        size = f"{o.size_mb:7.0f}" if o.size_mb is not None else f"{'-':>7}"
+        print(f"{o.tag.ljust(width)}  {o.action:<10}  {o.seconds:7.1f}  {size}")
+    print(
+        f"bases: {sum(o.action == 'built' for o in outcomes)} built, "
+        f"{sum(o.action != 'built' for o in outcomes)} up to date in "
+        f"{time.monotonic() - started:.1f}s; image variables in {paths.NO_REGISTRY_ENV_FILE}"
+    )
+    return 0
+
+
+def _registry(args: argparse.Namespace) -> int:
+    reg = registry.load(_root(args))
+    for comp in reg.components():
+        port = comp.port if comp.port is not None else "-"
+        deps = ",".join(comp.depends_on) or "-"
+        print(f"{comp.ref:<32} {comp.directory:<42} port {port!s:<5} depends on {deps}")
+    print(f"{reg.path.name}: {len(reg.components())} components valid")
+    return 0

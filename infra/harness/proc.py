@@ -1,0 +1,85 @@
+"""Running external commands (the Docker CLI above all) with argument lists, never a shell.
+
+Everything the harness asks of Docker goes through a `Runner`, so unit tests can fake
+the CLI at its argument boundary.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a finished command gave back."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str = ""
+    stderr: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the command exited 0."""
+        return self.returncode == 0
+
+    def last_error_line(self) -> str:
+        """The last non-empty stderr (else stdout) line, for one-line error messages."""
+        for stream in (self.stderr, self.stdout):
+            lines = [line.strip() for line in stream.splitlines() if line.strip()]
+            if lines:
+                return lines[-1]
+        return f"exit status {self.returncode}"
+
+
+Runner = Callable[..., Result]
+
+# Exit status used when the program itself is missing or timed out (as shells do).
+NOT_FOUND = 127
+TIMED_OUT = 124
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    timeout: float | None = 60,
+    capture: bool = True,
+    stdin: str | None = None,
+    log: Path | None = None,
+) -> Result:
+    """Run argv; a missing program or a timeout becomes a Result, never an exception.
+
+    capture=False lets output through to the terminal; log= sends stdout and stderr to a
+    file instead (the Result then carries its last 4 kB as stderr, for error lines).
+    """
+    try:
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("w", encoding="utf-8") as sink:
+                done = subprocess.run(
+                    list(argv),
+                    stdin=subprocess.DEVNULL,
+                    stdout=sink,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    timeout=timeout,
+                    check=False,
+                )
+            tail = log.read_text(encoding="utf-8", errors="replace")[-4096:]
+            return Result(tuple(argv), done.returncode, "", tail)
+        done = subprocess.run(
+            list(argv),
+            input=stdin,
+            capture_output=capture,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except FileNotFoundError:
+        return Result(tuple(argv), NOT_FOUND, "", f"{argv[0]}: command not found")
+    except subprocess.TimeoutExpired:
+        return Result(tuple(argv), TIMED_OUT, "", f"{argv[0]}: no answer within {timeout}s")
+    return Result(tuple(argv), done.returncode, done.stdout or "", done.stderr or "")

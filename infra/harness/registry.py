@@ -1,0 +1,247 @@
+"""The service registry (services.json): load, validate against its schema, and query."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+
+from harness import paths
+from harness.errors import HarnessError
+from harness.jsonpos import line_of
+
+KINDS = ("backend", "frontend", "worker")
+
+
+@dataclass(frozen=True)
+class Component:
+    """One deployable part of a service: its backend, frontend or worker."""
+
+    service: str
+    kind: str
+    directory: str
+    entrypoint: str | None = None
+    port: int | None = None
+    health: str | None = None
+    openapi: str | None = None
+    profile: str | None = None
+    depends_on: tuple[str, ...] = ()
+    mounts: tuple[str, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        """How other entries name it in depends_on: service.kind."""
+        return f"{self.service}.{self.kind}"
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    """A third-party service of the stack (postgres, redis, traefik)."""
+
+    name: str
+    image_variable: str
+    ports: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Registry:
+    """The validated registry; every list of services in the harness comes from here."""
+
+    path: Path
+    services: dict[str, tuple[Component, ...]]
+    infrastructure: dict[str, Infrastructure]
+
+    def components(self, kind: str | None = None) -> list[Component]:
+        """All components in registry order, optionally of one kind."""
+        return [
+            c for comps in self.services.values() for c in comps if kind is None or c.kind == kind
+        ]
+
+    def component(self, ref: str) -> Component:
+        """The component named service.kind; a clear error when there is none."""
+        for comp in self.components():
+            if comp.ref == ref:
+                return comp
+        known = ", ".join(c.ref for c in self.components())
+        raise HarnessError(f"{self.path.name}: no component {ref!r} (known: {known})")
+
+    def host_ports(self) -> dict[str, int]:
+        """Every host port the dev stack binds on 127.0.0.1, keyed by who binds it."""
+        ports = {c.ref: c.port for c in self.components() if c.port is not None}
+        for infra in self.infrastructure.values():
+            ports.update({f"{infra.name}.{purpose}": p for purpose, p in infra.ports.items()})
+        return ports
+
+
+def load(root: Path | None = None, path: Path | None = None) -> Registry:
+    """Load and validate services.json; raise HarnessError with file:line on the first problem."""
+    root = root or paths.repo_root()
+    path = path or root / paths.REGISTRY_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise HarnessError(f"{path}: cannot read the service registry ({exc.strerror})") from exc
+    data = _parse(path, text)
+    _check_schema(path, text, data, _schema(root))
+    registry = _build(path, data)
+    _check_semantics(registry, root, text)
+    return registry
+
+
+def _schema(root: Path) -> dict[str, Any]:
+    schema_path = root / paths.REGISTRY_SCHEMA
+    try:
+        return json.loads(schema_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise HarnessError(f"{schema_path}: cannot load the registry schema ({exc})") from exc
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen[key] = value
+        return seen
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise HarnessError(
+            f"{path.name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
+        ) from exc
+    except _DuplicateKey as exc:
+        line = _last_line_of_key(text, exc.key)
+        raise HarnessError(
+            f"{path.name}:{line}: duplicate key {exc.key!r}: JSON keeps only the last one; "
+            "merge or rename the entries"
+        ) from exc
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _last_line_of_key(text: str, key: str) -> int:
+    matches = list(re.finditer(re.escape(json.dumps(key)) + r"\s*:", text))
+    return text.count("\n", 0, matches[-1].start()) + 1 if matches else 1
+
+
+def _check_schema(path: Path, text: str, data: Any, schema: dict[str, Any]) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = list(validator.iter_errors(data))
+    if not errors:
+        return
+    error = best_match(errors)
+    where, what, key_path = _describe(error, schema)
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    line = line_of(text, key_path)
+    raise HarnessError(f"{path.name}:{line}: {where}: {what}{more}; see {paths.REGISTRY_SCHEMA}")
+
+
+def _describe(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str, list[str | int]]:
+    """(entry, message, key path for the line) for one schema error."""
+    key_path = list(error.absolute_path)
+    where = ".".join(str(p) for p in key_path) or "(top level)"
+    if "propertyNames" in error.absolute_schema_path:
+        name = error.instance
+        return (
+            where,
+            f"invalid name {name!r}: use snake_case (lowercase letters, digits, single "
+            "underscores, starting with a letter, at most 40 characters)",
+            [*key_path, str(name)],
+        )
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        known = set(error.schema.get("properties", {}))
+        for sub in error.schema.get("allOf", []):
+            # The error keeps only its own sub-schema: follow local $refs from the root.
+            name = sub.get("$ref", "").removeprefix("#/$defs/")
+            known |= set(schema.get("$defs", {}).get(name, sub).get("properties", {}))
+        unknown = sorted(set(error.instance) - known)
+        first = unknown[0] if unknown else "?"
+        allowed = f" (allowed: {', '.join(sorted(known))})" if known else ""
+        return where, f"unknown key {first!r}{allowed}", [*key_path, first]
+    if error.validator == "required":
+        return where, error.message.replace("is a required property", "is missing"), key_path
+    return where, error.message, key_path
+
+
+def _build(path: Path, data: dict[str, Any]) -> Registry:
+    services = {
+        name: tuple(
+            Component(
+                service=name,
+                kind=kind,
+                directory=spec["directory"],
+                entrypoint=spec.get("entrypoint"),
+                port=spec.get("port"),
+                health=spec.get("health"),
+                openapi=spec.get("openapi"),
+                profile=spec.get("profile"),
+                depends_on=tuple(spec.get("depends_on", ())),
+                mounts=tuple(spec.get("mounts", ())),
+            )
+            for kind, spec in entry["components"].items()
+        )
+        for name, entry in data["services"].items()
+    }
+    infrastructure = {
+        name: Infrastructure(name, spec["image_variable"], dict(spec["ports"]))
+        for name, spec in data["infrastructure"].items()
+    }
+    return Registry(path, services, infrastructure)
+
+
+def _check_semantics(registry: Registry, root: Path, text: str) -> None:
+    for problem in _semantic_problems(registry, root):
+        key_path, message = problem
+        line = line_of(text, key_path)
+        raise HarnessError(f"{registry.path.name}:{line}: {'.'.join(key_path)}: {message}")
+
+
+def _semantic_problems(registry: Registry, root: Path) -> Iterator[tuple[list[str], str]]:
+    clash = set(registry.services) & set(registry.infrastructure)
+    for name in sorted(clash):
+        yield ["infrastructure", name], f"name {name!r} is also a service: rename one of them"
+
+    refs = {c.ref for c in registry.components()} | set(registry.infrastructure)
+    owners: dict[int, str] = {}
+    for comp in registry.components():
+        at = ["services", comp.service, "components", comp.kind]
+        if not (root / comp.directory).is_dir():
+            yield (
+                [*at, "directory"],
+                (
+                    f"directory {comp.directory!r} does not exist: create it "
+                    "(nox -s new-service) or fix the path"
+                ),
+            )
+        for dep in comp.depends_on:
+            if dep == comp.ref:
+                yield [*at, "depends_on"], f"{comp.ref} depends on itself"
+            elif dep not in refs:
+                yield (
+                    [*at, "depends_on"],
+                    (f"unknown dependency {dep!r} (known: {', '.join(sorted(refs))})"),
+                )
+        if comp.port is not None:
+            if comp.port in owners:
+                yield [*at, "port"], f"port {comp.port} is already used by {owners[comp.port]}"
+            owners[comp.port] = comp.ref
+    for infra in registry.infrastructure.values():
+        for purpose, port in infra.ports.items():
+            if port in owners:
+                yield (
+                    ["infrastructure", infra.name, "ports", purpose],
+                    (f"port {port} is already used by {owners[port]}"),
+                )
+            owners[port] = f"{infra.name}.{purpose}"

@@ -1,0 +1,279 @@
+"""Building the stand-in images: a debootstrap rootfs, then one Dockerfile each."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import paths, proc, standins
+from harness.errors import HarnessError
+from harness.standins import HASH_LABEL, STANDS_IN_LABEL, StandIn
+
+# Bounds per step: debootstrap fetches ~100 packages; an apt-heavy recipe (node) ~1-2 min here.
+DEBOOTSTRAP_TIMEOUT = 1200
+IMPORT_TIMEOUT = 300
+BUILD_TIMEOUT = 1800
+LOG_DIR = Path(paths.STATE_DIR) / "logs"
+
+# Container hygiene for the imported rootfs: no daemons start during `apt-get install`, and
+# apt also sees point releases and security fixes, as the official Debian images do.
+# policy-rc.d exit 101 = "action forbidden": containers have no init to start daemons with.
+POLICY_RC_D = "#!/bin/sh\nexit 101\n"
+SOURCES = (
+    "deb {mirror} {suite} main\n"
+    "deb {mirror} {suite}-updates main\n"
+    "deb {security} {suite}-security main\n"
+)
+APT_CLEAN = (
+    'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb '
+    '/var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };\n'
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one stand-in in a bases run."""
+
+    name: str
+    tag: str
+    action: str  # "up to date" | "built"
+    seconds: float
+    size_mb: float | None
+
+
+def current_hash(tag: str, run: proc.Runner = proc.run) -> str | None:
+    """The recipe hash label on a local image, or None when the image is absent."""
+    done = run(
+        [
+            "docker",
+            "image",
+            "inspect",
+            "--format",
+            f'{{{{ index .Config.Labels "{HASH_LABEL}" }}}}',
+            tag,
+        ],
+        timeout=30,
+    )
+    return done.stdout.strip() if done.ok else None
+
+
+def states(
+    items: dict[str, StandIn], hashes: dict[str, str], run: proc.Runner = proc.run
+) -> dict[str, str]:
+    """ "current", "stale" or "missing" for each stand-in."""
+    result = {}
+    for name, s in items.items():
+        found = current_hash(s.tag, run)
+        result[name] = (
+            "missing" if found is None else "current" if found == hashes[name] else "stale"
+        )
+    return result
+
+
+def build(
+    root: Path,
+    only: Iterable[str] = (),
+    force: bool = False,
+    run: proc.Runner = proc.run,
+    say: Callable[[str], None] = print,
+) -> list[Outcome]:
+    """Build every stand-in whose recipe changed (and what builds on it); write the env file."""
+    items = standins.load(root)
+    unknown = sorted(set(only) - set(items))
+    if unknown:
+        raise HarnessError(f"no stand-in named {unknown[0]!r} (known: {', '.join(items)})")
+    wanted = _with_bases(items, set(only) or set(items))
+    hashes = standins.recipe_hashes(items)
+    outcomes = []
+    for name, s in items.items():
+        if name not in wanted:
+            continue
+        started = time.monotonic()
+        if not force and current_hash(s.tag, run) == hashes[name]:
+            outcomes.append(Outcome(name, s.tag, "up to date", time.monotonic() - started, None))
+            continue
+        say(f"bases: building {s.tag} (stand-in for {s.stands_in_for})")
+        old_id = _image_id(s.tag, run)
+        if s.rootfs is not None:
+            _build_rootfs(root, s, hashes[name], run)
+        else:
+            _build_dockerfile(root, s, hashes[name], items, run)
+        if old_id and old_id != _image_id(s.tag, run):
+            # The replaced image is now untagged; drop it unless a container still uses it.
+            run(["docker", "image", "rm", old_id], timeout=60)
+        outcomes.append(
+            Outcome(name, s.tag, "built", time.monotonic() - started, _size_mb(s.tag, run))
+        )
+    write_env_file(root, items)
+    return outcomes
+
+
+def _with_bases(items: dict[str, StandIn], names: set[str]) -> set[str]:
+    todo, seen = list(names), set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(items[name].needs)
+    return seen
+
+
+def write_env_file(root: Path, items: dict[str, StandIn]) -> Path:
+    """Write .annadata/no-registry.env atomically: one IMAGE variable per stand-in."""
+    target = root / paths.NO_REGISTRY_ENV_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lines = [
+        "# Written by `nox -s bases`; do not edit. Image variables for no-registry mode.",
+        *(f"{s.provides}={s.tag}" for s in items.values()),
+    ]
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".no-registry.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.replace(tmp, target)
+    return target
+
+
+def _image_id(tag: str, run: proc.Runner) -> str | None:
+    done = run(["docker", "image", "inspect", "--format", "{{.Id}}", tag], timeout=30)
+    return done.stdout.strip() if done.ok else None
+
+
+def _size_mb(tag: str, run: proc.Runner) -> float | None:
+    done = run(["docker", "image", "inspect", "--format", "{{.Size}}", tag], timeout=30)
+    return int(done.stdout.strip()) / 1e6 if done.ok and done.stdout.strip().isdigit() else None
+
+
+def _labels(s: StandIn, recipe_hash: str) -> list[str]:
+    return [f"{HASH_LABEL}={recipe_hash}", f"{STANDS_IN_LABEL}={s.stands_in_for}"]
+
+
+def _build_dockerfile(
+    root: Path, s: StandIn, recipe_hash: str, items: dict[str, StandIn], run: proc.Runner
+) -> None:
+    log = root / LOG_DIR / f"bases-{s.name}.log"
+    with tempfile.TemporaryDirectory(prefix=f"annadata-base-{s.name}-") as context:
+        shutil.copytree(s.recipe_dir, context, dirs_exist_ok=True)
+        if s.host_ca:
+            shutil.copyfile(standins.ca_bundle(), Path(context) / standins.HOST_CA_FILE)
+        argv = ["docker", "build", "--force-rm", "--tag", s.tag]
+        for label in _labels(s, recipe_hash):
+            argv += ["--label", label]
+        for dep in s.needs:
+            argv += ["--build-arg", f"{items[dep].provides}={items[dep].tag}"]
+        done = run([*argv, context], timeout=BUILD_TIMEOUT, log=log)
+    if not done.ok:
+        raise HarnessError(
+            f"bases: building {s.tag} from {s.dockerfile.relative_to(root)} failed "
+            f"({done.last_error_line()}); full log: {log.relative_to(root)}"
+        )
+
+
+def _build_rootfs(root: Path, s: StandIn, recipe_hash: str, run: proc.Runner) -> None:
+    spec = s.rootfs or {}
+    _ensure_debootstrap(run)
+    log = root / LOG_DIR / f"bases-{s.name}.log"
+    workdir = Path(tempfile.mkdtemp(prefix="annadata-rootfs-", dir="/var/tmp"))
+    rootfs = workdir / "rootfs"
+    try:
+        include = ",".join(spec.get("include", []))
+        argv = ["debootstrap", f"--variant={spec['variant']}"]
+        argv += [f"--include={include}"] if include else []
+        argv += [spec["suite"], str(rootfs), spec["mirror"]]
+        done = run(argv, timeout=DEBOOTSTRAP_TIMEOUT, log=log)
+        if not done.ok:
+            raise HarnessError(
+                f"bases: debootstrap of {spec['suite']} failed ({done.last_error_line()}); "
+                f"full log: {log.relative_to(root)}"
+            )
+        _customise(rootfs, spec)
+        _import(rootfs, s, recipe_hash)
+    finally:
+        _remove_tree(workdir)
+
+
+def _ensure_debootstrap(run: proc.Runner) -> None:
+    if shutil.which("debootstrap"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise HarnessError(
+            "bases: debootstrap is missing: install it (Debian/Ubuntu: apt-get install "
+            "debootstrap); stand-ins are only needed where no registry answers"
+        )
+    print("bases: installing debootstrap (apt-get install debootstrap)")
+    done = run(["apt-get", "install", "-y", "-qq", "debootstrap"], timeout=600)
+    if not done.ok:
+        run(["apt-get", "update", "-qq"], timeout=600)
+        done = run(["apt-get", "install", "-y", "-qq", "debootstrap"], timeout=600)
+    if not done.ok:
+        raise HarnessError(f"bases: could not install debootstrap ({done.last_error_line()})")
+
+
+def _customise(rootfs: Path, spec: dict) -> None:
+    policy = rootfs / "usr/sbin/policy-rc.d"
+    policy.write_text(POLICY_RC_D, encoding="utf-8")
+    policy.chmod(0o755)
+    security = spec["mirror"].rstrip("/") + "-security"
+    (rootfs / "etc/apt/sources.list").write_text(
+        SOURCES.format(mirror=spec["mirror"], suite=spec["suite"], security=security),
+        encoding="utf-8",
+    )
+    (rootfs / "etc/apt/apt.conf.d/docker-clean").write_text(APT_CLEAN, encoding="utf-8")
+    for leftover in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for item in (rootfs / leftover).glob("*"):
+            if item.is_file():
+                item.unlink()
+
+
+def _import(rootfs: Path, s: StandIn, recipe_hash: str) -> None:
+    changes = [f"LABEL {label}" for label in _labels(s, recipe_hash)]
+    changes += [
+        "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        'CMD ["bash"]',
+    ]
+    importer_argv = ["docker", "import"]
+    for change in changes:
+        importer_argv += ["--change", change]
+    importer_argv += ["-", s.tag]
+    # tar and docker import are piped process to process: the rootfs never lands on disk twice.
+    with subprocess.Popen(
+        ["tar", "--numeric-owner", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE
+    ) as tar:
+        importer = subprocess.run(
+            importer_argv,
+            stdin=tar.stdout,
+            capture_output=True,
+            text=True,
+            timeout=IMPORT_TIMEOUT,
+            check=False,
+        )
+        if tar.stdout:
+            tar.stdout.close()
+        tar_status = tar.wait(timeout=IMPORT_TIMEOUT)
+    if importer.returncode != 0 or tar_status != 0:
+        why = importer.stderr.strip().splitlines()[-1:] or [f"tar exit {tar_status}"]
+        raise HarnessError(f"bases: docker import of {s.tag} failed ({why[0]})")
+
+
+def _remove_tree(workdir: Path) -> None:
+    """Remove a debootstrap work tree, unmounting first anything a failed run left mounted."""
+    try:
+        mounts = Path("/proc/mounts").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        mounts = []
+    inside = sorted(
+        (m.split()[1] for m in mounts if m.split()[1].startswith(str(workdir) + "/")),
+        key=len,
+        reverse=True,
+    )
+    for mountpoint in inside:
+        proc.run(["umount", "-l", mountpoint], timeout=60)
+    still = [m for m in inside if os.path.ismount(m)]
+    if still:
+        raise HarnessError(f"bases: {still[0]} is still mounted; unmount it, then remove {workdir}")
+    shutil.rmtree(workdir, ignore_errors=True)

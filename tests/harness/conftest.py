@@ -1,0 +1,54 @@
+"""Shared fixtures of the harness unit tests (no Docker)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from harness import proc
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def registry_root(tmp_path: Path) -> Path:
+    """A throwaway repository root with the real schema and every registry directory."""
+    shutil.copytree(REPO / "infra/schemas", tmp_path / "infra/schemas")
+    data = json.loads((REPO / "services.json").read_text())
+    for service in data["services"].values():
+        for component in service["components"].values():
+            (tmp_path / component["directory"]).mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "services.json", tmp_path / "services.json")
+    (tmp_path / "noxfile.py").touch()
+    return tmp_path
+
+
+class FakeDocker:
+    """Fakes the CLI at its argument boundary: answers by argv prefix, records every call."""
+
+    def __init__(self, answers: dict[tuple[str, ...], proc.Result | list[proc.Result]]):
+        self.answers = answers
+        self.calls: list[tuple[str, ...]] = []
+
+    def __call__(self, argv, **_options) -> proc.Result:
+        argv = tuple(argv)
+        self.calls.append(argv)
+        for prefix in sorted(self.answers, key=len, reverse=True):
+            if argv[: len(prefix)] == prefix:
+                answer = self.answers[prefix]
+                if isinstance(answer, list):
+                    return answer.pop(0) if len(answer) > 1 else answer[0]
+                return answer
+        return proc.Result(argv, 1, "", f"fake: unexpected command {' '.join(argv)}")
+
+
+def ok(stdout: str = "") -> proc.Result:
+    """A successful fake result."""
+    return proc.Result((), 0, stdout, "")
+
+
+def fail(stderr: str = "failed", code: int = 1) -> proc.Result:
+    """A failed fake result."""
+    return proc.Result((), code, "", stderr)

@@ -1,0 +1,74 @@
+"""services.json: the real registry is valid; each bad-input fixture fails on its own line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from harness import registry
+from harness.errors import HarnessError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "registry"
+
+# fixture -> (line, text the one-line error must contain)
+BAD = {
+    "unknown_key": (29, "services.msp_mitra.components.backend: unknown key 'prot'"),
+    "unknown_kind": (60, "services.worker.components: unknown key 'consumer'"),
+    "duplicate_port": (49, "backend.port: port 8001 is already used by msp_mitra.backend"),
+    "infra_port_clash": (83, "dashboard: port 8000 is already used by protein_engineering.backend"),
+    "missing_directory": (47, "directory 'services/yeild_api/backend' does not exist"),
+    "invalid_name": (43, "invalid name 'Yield-API': use snake_case"),
+    "unknown_dependency": (32, "depends_on: unknown dependency 'postgress'"),
+    "self_dependency": (39, "msp_mitra.frontend depends on itself"),
+    "duplicate_key": (57, "duplicate key 'msp_mitra'"),
+    "invalid_json": (14, "invalid JSON"),
+    "missing_field": (46, "services.yield_api.components.backend: 'port' is missing"),
+    "port_type": (10, "backend.port: '8000' is not of type 'integer'"),
+}
+
+
+def test_real_registry_is_valid(registry_root: Path):
+    reg = registry.load(registry_root)
+    assert [c.ref for c in reg.components()] == [
+        "protein_engineering.backend",
+        "protein_engineering.frontend",
+        "msp_mitra.backend",
+        "msp_mitra.frontend",
+        "yield_api.backend",
+        "worker.worker",
+    ]
+    assert set(reg.infrastructure) == {"postgres", "redis", "traefik"}
+
+
+def test_query_by_kind_and_ref(registry_root: Path):
+    reg = registry.load(registry_root)
+    assert [c.port for c in reg.components("backend")] == [8000, 8001, 8002]
+    assert reg.component("yield_api.backend").mounts == (
+        "data/processed",
+        "src/models/saved_models",
+    )
+    assert reg.host_ports()["traefik.web"] == 80
+    with pytest.raises(HarnessError, match=r"no component 'nope\.backend'"):
+        reg.component("nope.backend")
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_registry_fails_with_one_line_naming_entry_and_field(registry_root: Path, name: str):
+    line, expected = BAD[name]
+    shutil.copy(FIXTURES / f"{name}.json", registry_root / "services.json")
+    with pytest.raises(HarnessError) as caught:
+        registry.load(registry_root)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"services.json:{line}:"), message
+    assert expected in message
+
+
+def test_every_fixture_is_checked():
+    assert {p.stem for p in FIXTURES.glob("*.json")} == set(BAD)
+
+
+def test_missing_registry_file_names_the_path(tmp_path: Path):
+    with pytest.raises(HarnessError, match="cannot read the service registry"):
+        registry.load(tmp_path)
