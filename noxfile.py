@@ -5,6 +5,9 @@ Sessions are thin: they install the harness (infra/harness) and call it. Setting
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import nox
 
 nox.needs_version = ">=2025.10.16"
@@ -12,11 +15,31 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
-nox.options.sessions = ["lint", "unit", "standins"]
+nox.options.sessions = ["lint", "unit", "standins", "build"]
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
+LIBS = "libs/annadata_common"
+# What `nox -s new-service` copies; its tests must pass as they stand.
+TEMPLATE_BACKEND = "services/_template/backend"
+
+
+def _python_components() -> dict[str, str]:
+    """service.kind -> directory for every Python component in services.json.
+
+    Only read here to name the parametrizations; the harness validates the registry.
+    """
+    services = json.loads(Path("services.json").read_text(encoding="utf-8"))["services"]
+    return {
+        f"{name}.{kind}": spec["directory"]
+        for name, entry in services.items()
+        for kind, spec in entry["components"].items()
+        if kind in ("backend", "worker")
+    }
+
+
+PYTHON_COMPONENTS = _python_components()
 
 
 def _install_harness(session: nox.Session, *extra: str) -> None:
@@ -32,10 +55,25 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(tags=["quick"])
-def unit(session: nox.Session) -> None:
-    """Unit tests of the harness (no Docker)."""
-    _install_harness(session, *TEST_DEPS)
-    session.run("pytest", "tests/harness", *session.posargs)
+@nox.parametrize("target", ["harness", "libs", "template", *PYTHON_COMPONENTS])
+def unit(session: nox.Session, target: str) -> None:
+    """Unit tests without Docker: the harness, libs/, and each service in-process."""
+    if target == "harness":
+        _install_harness(session, *TEST_DEPS)
+        session.run("pytest", "tests/harness", *session.posargs)
+        return
+    directory = {"libs": LIBS, "template": TEMPLATE_BACKEND}.get(target) or PYTHON_COMPONENTS[
+        target
+    ]
+    for requirements in ("requirements.txt", "requirements-test.txt"):
+        if Path(directory, requirements).is_file():
+            session.install("-r", f"{directory}/{requirements}")
+    # --no-deps: the service's own pins must satisfy the library, as in its image.
+    session.install("--no-deps", f"./{LIBS}")
+    session.install(*TEST_DEPS, "httpx==0.28.1")
+    session.run("python", "-m", "pip", "check")
+    session.chdir(directory)
+    session.run("python", "-m", "pytest", "tests", *session.posargs)
 
 
 @nox.session(tags=["docker"])
@@ -50,6 +88,13 @@ def bases(session: nox.Session) -> None:
     """Build the no-registry stand-in images that changed and write their env file."""
     _install_harness(session)
     session.run("python", "-m", "harness", "bases", *session.posargs)
+
+
+@nox.session(tags=["docker"])
+def build(session: nox.Session) -> None:
+    """Build the service images (stand-ins first in no-registry mode) and print a table."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "build", *session.posargs)
 
 
 @nox.session(tags=["docker"])

@@ -8,7 +8,16 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness import doctor, engine, paths, registry, standin_build
+from harness import (
+    dockerfiles,
+    doctor,
+    engine,
+    images,
+    no_registry,
+    paths,
+    registry,
+    standin_build,
+)
 from harness.errors import HarnessError
 
 
@@ -39,6 +48,15 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--force", action="store_true", help="rebuild even when current")
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_bases)
+
+    cmd = sub.add_parser("build", help="build the service images (no-registry mode handled)")
+    cmd.add_argument("names", nargs="*", help="services or service.kind (default: all)")
+    cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
+    cmd.set_defaults(func=_build)
+
+    cmd = sub.add_parser("dockerfiles", help="check (or --write) service Dockerfiles")
+    cmd.add_argument("--write", action="store_true", help="rewrite them from their templates")
+    cmd.set_defaults(func=_dockerfiles)
 
     cmd = sub.add_parser("registry", help="validate services.json and list its components")
     cmd.set_defaults(func=_registry)
@@ -71,6 +89,33 @@ def _bases(args: argparse.Namespace) -> int:
         f"{time.monotonic() - started:.1f}s; image variables in {paths.NO_REGISTRY_ENV_FILE}"
     )
     return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    root = _root(args)
+    engine.ensure(root=root, allow_provision=not args.no_provision)
+    mode = no_registry.decide()
+    print(mode.announcement())
+    if mode.on:
+        standin_build.build(root)
+    print(images.table(images.build(root, args.names, mode=mode)))
+    return 0
+
+
+def _dockerfiles(args: argparse.Namespace) -> int:
+    root = _root(args)
+    reg = registry.load(root)
+    if args.write:
+        for path in dockerfiles.write_all(root, reg):
+            print(f"wrote {path}")
+        return 0
+    drift = dockerfiles.drifted(root, reg)
+    for path in drift:
+        print(
+            f"{path}:1: differs from its template; only first-block ARG defaults may differ: "
+            "run `python -m harness dockerfiles --write`"
+        )
+    return 1 if drift else 0
 
 
 def _registry(args: argparse.Namespace) -> int:

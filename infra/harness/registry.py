@@ -39,6 +39,11 @@ class Component:
         """How other entries name it in depends_on: service.kind."""
         return f"{self.service}.{self.kind}"
 
+    @property
+    def compose_name(self) -> str:
+        """Its compose service (and image) name: service-kind."""
+        return f"{self.service}-{self.kind}"
+
 
 @dataclass(frozen=True)
 class Infrastructure:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from harness import proc
 
 REPO = Path(__file__).resolve().parents[2]

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from harness import registry
 from harness.errors import HarnessError
 

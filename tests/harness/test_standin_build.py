@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from harness import paths, proc, standin_build, standins
 from harness.errors import HarnessError
 

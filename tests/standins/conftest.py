@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from harness import engine, proc, standin_build, standins
 
 REPO = Path(__file__).resolve().parents[2]

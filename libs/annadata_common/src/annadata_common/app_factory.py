@@ -1,0 +1,27 @@
+"""Builds a FastAPI app with the conventions every service shares."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI
+
+from annadata_common.health import HealthCheck, build_health_router
+from annadata_common.logging import configure_logging
+from annadata_common.settings import ServiceSettings
+from annadata_common.version import build_version_router
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    checks: Sequence[HealthCheck],
+    title: str,
+    version: str = "0.1.0",
+    **fastapi_kwargs: Any,
+) -> FastAPI:
+    """FastAPI app with JSON logging, /health and /version already mounted."""
+    configure_logging(settings.service_name, settings.log_level)
+    app = FastAPI(title=title, version=version, **fastapi_kwargs)
+    app.include_router(build_health_router(settings.service_name, checks))
+    app.include_router(build_version_router(settings))
+    app.state.settings = settings
+    return app

@@ -1,0 +1,25 @@
+"""Settings come from the environment with documented defaults."""
+
+import pytest
+
+from annadata_common.settings import ServiceSettings
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("MODELS_DIR", "DATA_DIR", "ALLOW_PICKLE_MODELS", "GIT_SHA", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = ServiceSettings()
+    assert settings.models_dir == "/app/src/models/saved_models"
+    assert settings.data_dir == "/app/data/processed"
+    assert settings.allow_pickle_models is False
+    assert settings.git_sha == "unknown"
+    assert settings.database_url is None
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLOW_PICKLE_MODELS", "true")
+    monkeypatch.setenv("GIT_SHA", "abc123")
+    monkeypatch.setenv("SERVICE_NAME", "x")
+    settings = ServiceSettings()
+    assert settings.allow_pickle_models is True
+    assert (settings.git_sha, settings.service_name) == ("abc123", "x")

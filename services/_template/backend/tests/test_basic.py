@@ -1,0 +1,30 @@
+"""The scaffolded service answers /health, /version and its example route."""
+
+import pytest
+from app import SERVICE_NAME, create_app
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def client() -> TestClient:
+    """In-process client."""
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+def test_health(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_version(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_SHA", "abc1234")
+    with TestClient(create_app()) as fresh:
+        assert fresh.get("/version").json() == {"service": SERVICE_NAME, "git_sha": "abc1234"}
+
+
+def test_example_route(client: TestClient) -> None:
+    assert client.get("/api/v1/hello", params={"name": "kisan"}).json()["message"] == (
+        "hello, kisan"
+    )

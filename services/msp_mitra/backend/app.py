@@ -1,0 +1,217 @@
+"""msp_mitra backend: Government of India minimum support prices (MSP) and comparisons."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from config import MspSettings
+from db import Commodity, MspPrice, PriceObservation, make_engine, seed
+from fastapi import FastAPI, HTTPException, Query
+from fastapi import Path as PathParam
+from msp_logic import check_marketing_year, compare_to_msp, year_over_year
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from annadata_common.app_factory import create_service_app
+from annadata_common.health import database_check
+
+Year = Annotated[str, PathParam(description="Marketing year, e.g. 2024-25")]
+
+
+class ObservationIn(BaseModel):
+    """A market price seen by the caller, to be stored and compared against the MSP."""
+
+    commodity: str = Field(examples=["wheat"])
+    marketing_year: str = Field(examples=["2025-26"])
+    market: str = Field(min_length=1, max_length=128, examples=["Khanna APMC"])
+    rs_per_quintal: int = Field(gt=0, le=1_000_000)
+    observed_on: date
+
+    @field_validator("marketing_year")
+    @classmethod
+    def _year(cls, value: str) -> str:
+        return check_marketing_year(value)
+
+
+def _valid_year(year: str) -> str:
+    try:
+        return check_marketing_year(year)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+def _commodity(session: Session, slug: str) -> Commodity:
+    commodity = session.scalar(select(Commodity).where(Commodity.slug == slug))
+    if commodity is None:
+        raise HTTPException(404, f"unknown commodity {slug!r}; see GET /api/v1/commodities")
+    return commodity
+
+
+def _msp(session: Session, commodity: Commodity, year: str) -> MspPrice:
+    price = session.scalar(
+        select(MspPrice).where(
+            MspPrice.commodity_id == commodity.id, MspPrice.marketing_year == year
+        )
+    )
+    if price is None:
+        raise HTTPException(404, f"no MSP for {commodity.slug!r} in marketing year {year}")
+    return price
+
+
+def _observation_out(obs: PriceObservation, msp: int) -> dict[str, object]:
+    return {
+        "id": obs.id,
+        "commodity": obs.commodity.slug,
+        "marketing_year": obs.marketing_year,
+        "market": obs.market,
+        "rs_per_quintal": obs.rs_per_quintal,
+        "observed_on": obs.observed_on.isoformat(),
+        "comparison": compare_to_msp(msp, obs.rs_per_quintal),
+    }
+
+
+def create_app(settings: MspSettings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; tables are created and seeded from msp.csv at startup."""
+    settings = settings or MspSettings()
+    engine = engine or make_engine(settings.database_url, settings.sqlite_url)
+    msp_csv = Path(settings.data_dir) / settings.msp_file
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        seed(engine, msp_csv)
+        yield
+
+    app = create_service_app(
+        settings,
+        [database_check(engine)],
+        title="msp_mitra",
+        description="Minimum support prices (Rs/quintal) published by the Government of India.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+
+    @app.get("/api/v1/commodities", tags=["msp"])
+    def list_commodities() -> list[dict[str, object]]:
+        """Commodities with an MSP, and the marketing years on record."""
+        with Session(engine) as session:
+            return [
+                {
+                    "commodity": c.slug,
+                    "name": c.name,
+                    "season": c.season,
+                    "years": sorted(p.marketing_year for p in c.prices),
+                }
+                for c in session.scalars(select(Commodity).order_by(Commodity.slug))
+            ]
+
+    @app.get("/api/v1/msp/{commodity}", tags=["msp"])
+    def msp_history(commodity: str) -> dict[str, object]:
+        """Every recorded MSP of one commodity."""
+        with Session(engine) as session:
+            c = _commodity(session, commodity)
+            prices = sorted(c.prices, key=lambda p: p.marketing_year)
+            return {
+                "commodity": c.slug,
+                "name": c.name,
+                "season": c.season,
+                "prices": [
+                    {
+                        "marketing_year": p.marketing_year,
+                        "rs_per_quintal": p.rs_per_quintal,
+                        "source": p.source,
+                    }
+                    for p in prices
+                ],
+            }
+
+    @app.get("/api/v1/msp/{commodity}/changes", tags=["msp"])
+    def msp_changes(commodity: str) -> dict[str, object]:
+        """Year-over-year MSP change of one commodity."""
+        with Session(engine) as session:
+            c = _commodity(session, commodity)
+            pairs = [(p.marketing_year, p.rs_per_quintal) for p in c.prices]
+            return {"commodity": c.slug, "changes": year_over_year(pairs)}
+
+    @app.get("/api/v1/msp/{commodity}/{year}", tags=["msp"])
+    def msp_for_year(commodity: str, year: Year) -> dict[str, object]:
+        """The MSP of one commodity in one marketing year."""
+        year = _valid_year(year)
+        with Session(engine) as session:
+            c = _commodity(session, commodity)
+            p = _msp(session, c, year)
+            return {
+                "commodity": c.slug,
+                "name": c.name,
+                "season": c.season,
+                "marketing_year": year,
+                "rs_per_quintal": p.rs_per_quintal,
+                "source": p.source,
+            }
+
+    @app.get("/api/v1/msp/{commodity}/{year}/compare", tags=["msp"])
+    def compare(
+        commodity: str,
+        year: Year,
+        market_price: Annotated[float, Query(gt=0, le=1_000_000, description="Rs/quintal")],
+    ) -> dict[str, object]:
+        """Compare a caller-supplied market price with the MSP."""
+        year = _valid_year(year)
+        with Session(engine) as session:
+            p = _msp(session, _commodity(session, commodity), year)
+            return {
+                "commodity": commodity,
+                "marketing_year": year,
+                **compare_to_msp(p.rs_per_quintal, market_price),
+            }
+
+    @app.post("/api/v1/observations", status_code=201, tags=["observations"])
+    def add_observation(body: ObservationIn) -> dict[str, object]:
+        """Store a market price observation and return it with its MSP comparison."""
+        with Session(engine) as session, session.begin():
+            c = _commodity(session, body.commodity)
+            msp = _msp(session, c, body.marketing_year).rs_per_quintal
+            obs = PriceObservation(
+                commodity=c,
+                marketing_year=body.marketing_year,
+                market=body.market,
+                rs_per_quintal=body.rs_per_quintal,
+                observed_on=body.observed_on,
+            )
+            session.add(obs)
+            session.flush()
+            return _observation_out(obs, msp)
+
+    @app.get("/api/v1/observations/{observation_id}", tags=["observations"])
+    def get_observation(observation_id: int) -> dict[str, object]:
+        """One stored observation (read back from the database)."""
+        with Session(engine) as session:
+            obs = session.get(PriceObservation, observation_id)
+            if obs is None:
+                raise HTTPException(404, f"no observation with id {observation_id}")
+            return _observation_out(
+                obs, _msp(session, obs.commodity, obs.marketing_year).rs_per_quintal
+            )
+
+    @app.get("/api/v1/observations", tags=["observations"])
+    def list_observations(
+        commodity: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    ) -> list[dict[str, object]]:
+        """Stored observations, newest first, optionally for one commodity."""
+        with Session(engine) as session:
+            query = select(PriceObservation).order_by(PriceObservation.id.desc()).limit(limit)
+            if commodity is not None:
+                query = query.where(
+                    PriceObservation.commodity_id == _commodity(session, commodity).id
+                )
+            return [
+                _observation_out(o, _msp(session, o.commodity, o.marketing_year).rs_per_quintal)
+                for o in session.scalars(query)
+            ]
+
+    return app
+
+
+app = create_app()

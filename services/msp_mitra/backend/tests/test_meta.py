@@ -1,0 +1,30 @@
+"""/health (database required) and /version."""
+
+from app import create_app
+from config import MspSettings
+from conftest import DATA_DIR
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+
+
+def test_health_ok_reports_database(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    check = response.json()["checks"][0]
+    assert (check["name"], check["status"], check["required"]) == ("database", "ok", True)
+
+
+def test_health_503_when_database_unreachable() -> None:
+    settings = MspSettings(database_url=None, data_dir=str(DATA_DIR))
+    # A database file in a directory that does not exist: connecting fails.
+    broken = create_engine("sqlite:////nonexistent-dir/x.db")
+    client = TestClient(create_app(settings, engine=broken))  # not entered: seeding would fail
+    response = client.get("/health")
+    assert response.status_code == 503
+    check = response.json()["checks"][0]
+    assert check["status"] == "down"
+    assert "OperationalError" in check["detail"]
+
+
+def test_version(client: TestClient) -> None:
+    assert client.get("/version").json()["service"] == "msp_mitra"

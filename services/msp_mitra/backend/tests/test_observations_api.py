@@ -1,0 +1,50 @@
+"""Observations: a write stored in the database and read back."""
+
+from pathlib import Path
+
+from app import create_app
+from config import MspSettings
+from conftest import DATA_DIR
+from fastapi.testclient import TestClient
+
+OBS = {
+    "commodity": "wheat",
+    "marketing_year": "2025-26",
+    "market": "Khanna",
+    "rs_per_quintal": 2300,
+    "observed_on": "2025-04-15",
+}
+
+
+def test_round_trip(client: TestClient) -> None:
+    created = client.post("/api/v1/observations", json=OBS)
+    assert created.status_code == 201
+    body = created.json()
+    assert body["comparison"]["position"] == "below"
+    assert body["comparison"]["difference_rs"] == -125
+    fetched = client.get(f"/api/v1/observations/{body['id']}")
+    assert fetched.status_code == 200
+    assert fetched.json() == body
+    listed = client.get("/api/v1/observations", params={"commodity": "wheat"}).json()
+    assert [o["id"] for o in listed] == [body["id"]]
+
+
+def test_rejects_unknown_commodity_and_bad_input(client: TestClient) -> None:
+    assert client.post("/api/v1/observations", json={**OBS, "commodity": "x"}).status_code == 404
+    response = client.post("/api/v1/observations", json={**OBS, "marketing_year": "2025"})
+    assert response.status_code == 422
+    assert "2024-25" in response.text
+    assert client.post("/api/v1/observations", json={**OBS, "rs_per_quintal": 0}).status_code == 422
+    assert client.get("/api/v1/observations/999999").status_code == 404
+
+
+def test_seed_is_idempotent_and_data_persists(tmp_path: Path) -> None:
+    settings = MspSettings(
+        database_url=None, data_dir=str(DATA_DIR), sqlite_url=f"sqlite:///{tmp_path / 'msp.db'}"
+    )
+    with TestClient(create_app(settings)) as client:
+        first = client.get("/api/v1/msp/wheat").json()["prices"]
+        obs_id = client.post("/api/v1/observations", json=OBS).json()["id"]
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/msp/wheat").json()["prices"] == first
+        assert client.get(f"/api/v1/observations/{obs_id}").status_code == 200

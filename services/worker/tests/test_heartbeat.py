@@ -1,0 +1,73 @@
+"""Heartbeat freshness logic, the heartbeat thread, and the healthcheck script's exit codes."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import WORKER_DIR
+from heartbeat import HeartbeatThread, heartbeat_problem, write_heartbeat
+
+
+def test_fresh_heartbeat_is_healthy(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    write_heartbeat(path, now=1000.0)
+    assert heartbeat_problem(path, max_age_s=30, now=1029.0) is None
+
+
+def test_stale_heartbeat_names_age_and_limit(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    write_heartbeat(path, now=1000.0)
+    problem = heartbeat_problem(path, max_age_s=30, now=1045.0)
+    assert problem is not None
+    assert "45.0s old (limit 30" in problem
+
+
+def test_missing_and_garbage_files(tmp_path: Path) -> None:
+    assert "no heartbeat file" in heartbeat_problem(tmp_path / "nope", 30)
+    (tmp_path / "bad").write_text("yesterday")
+    assert "unreadable" in heartbeat_problem(tmp_path / "bad", 30)
+
+
+def test_thread_keeps_heartbeat_fresh(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    thread = HeartbeatThread(path, interval_s=0.05)
+    thread.start()
+    try:
+        deadline = time.time() + 5
+        while not path.exists() and time.time() < deadline:
+            time.sleep(0.01)
+        first = path.read_text()
+        time.sleep(0.2)
+        assert path.read_text() != first
+        assert heartbeat_problem(path, max_age_s=1) is None
+    finally:
+        thread.stop()
+        thread.join(timeout=2)
+    assert not thread.is_alive()
+
+
+def _healthcheck(path: Path, max_age: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HEARTBEAT_PATH": str(path), "HEARTBEAT_MAX_AGE_S": max_age}
+    return subprocess.run(
+        [sys.executable, str(WORKER_DIR / "healthcheck.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_healthcheck_exit_codes(tmp_path: Path) -> None:
+    path = tmp_path / "hb"
+    missing = _healthcheck(path, "30")
+    assert missing.returncode == 1
+    assert missing.stdout.startswith("unhealthy: no heartbeat file")
+    write_heartbeat(path)
+    assert _healthcheck(path, "30").returncode == 0
+    write_heartbeat(path, now=time.time() - 120)
+    stale = _healthcheck(path, "30")
+    assert stale.returncode == 1
+    assert len(stale.stdout.strip().splitlines()) == 1

@@ -1,0 +1,36 @@
+"""A batch job from the shared queue executed by an RQ worker on fakeredis."""
+
+import fakeredis
+import pytest
+from conftest import REPO_ROOT
+from rq import Queue, SimpleWorker
+from worker import main
+
+from annadata_common.jobs import BATCH_PREDICT, QUEUE_NAME
+
+RECORD = {
+    "rainfall_mm": 900,
+    "avg_temp_c": 26,
+    "fertilizer_kg_ha": 120,
+    "irrigated_fraction": 0.5,
+    "soil_ph": 6.8,
+}
+
+
+def test_job_executes_and_bad_job_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MODELS_DIR", str(REPO_ROOT / "src" / "models" / "saved_models"))
+    connection = fakeredis.FakeStrictRedis()
+    queue = Queue(QUEUE_NAME, connection=connection)
+    good = queue.enqueue(BATCH_PREDICT, "crop_yield", [RECORD])
+    bad = queue.enqueue(BATCH_PREDICT, "crop_yield", [{"soil_ph": 7}])
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    assert good.get_status().value == "finished"
+    assert good.return_value()["count"] == 1
+    assert good.return_value()["predictions"][0] > 0
+    assert bad.get_status().value == "failed"
+    assert "missing feature" in bad.latest_result().exc_string
+
+
+def test_worker_refuses_to_start_without_redis_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert main() == 2

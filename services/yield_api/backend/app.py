@@ -1,0 +1,167 @@
+"""yield_api backend: crop-yield and weather predictions from ONNX models, and batch jobs."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from config import YieldSettings
+from fastapi import FastAPI, HTTPException
+from fastapi import Path as PathParam
+from pydantic import BaseModel, Field, create_model
+
+from annadata_common.app_factory import create_service_app
+from annadata_common.health import HealthCheck, redis_check
+from annadata_common.jobs import BATCH_PREDICT, QUEUE_NAME
+from annadata_common.model_registry import LoadedModel, ModelRegistry, ModelRegistryError
+from annadata_common.yield_models import (
+    FEATURE_RANGES,
+    MAX_BATCH_RECORDS,
+    WEATHER_FEATURES,
+    WEATHER_MODEL,
+    YIELD_FEATURES,
+    YIELD_MODEL,
+    FeatureError,
+    predict,
+    prepare_features,
+)
+
+
+def _features_model(name: str, features: list[str]) -> type[BaseModel]:
+    # Built from FEATURE_RANGES so the API bounds and the shared validation cannot drift.
+    fields: dict[str, Any] = {
+        f: (float, Field(ge=FEATURE_RANGES[f][0], le=FEATURE_RANGES[f][1])) for f in features
+    }
+    return create_model(name, **fields)
+
+
+YieldFeatures = _features_model("YieldFeatures", YIELD_FEATURES)
+WeatherFeatures = _features_model("WeatherFeatures", WEATHER_FEATURES)
+
+
+class JobIn(BaseModel):
+    """A batch of records for one model."""
+
+    model: str = Field(examples=[YIELD_MODEL])
+    records: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
+
+
+def create_app(settings: YieldSettings | None = None, redis_connection: Any = None) -> FastAPI:
+    """Build the app; tests may pass settings and a (fake) Redis connection."""
+    settings = settings or YieldSettings()
+    registry = ModelRegistry(settings.models_dir, allow_pickle=settings.allow_pickle_models)
+    if redis_connection is None and settings.redis_url:
+        import redis
+
+        redis_connection = redis.Redis.from_url(settings.redis_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Not strict: the app starts and /health names the bad file instead of a crash loop.
+        registry.load_all(strict=False)
+        yield
+
+    checks = [HealthCheck("models", registry.health_detail, required=True)]
+    if redis_connection is not None:
+        checks.append(redis_check(redis_connection, required=bool(settings.redis_url)))
+    app = create_service_app(
+        settings,
+        checks,
+        title="yield_api",
+        description="Crop-yield and weather predictions (ONNX models, sha256-verified).",
+        lifespan=lifespan,
+    )
+    app.state.registry = registry
+
+    def model(name: str) -> LoadedModel:
+        try:
+            return registry.get(name)
+        except ModelRegistryError as exc:
+            # Listed but failed to load is a server fault (503); never listed is the caller's (404).
+            failed = name in registry.errors or "<registry>" in registry.errors
+            raise HTTPException(503 if failed else 404, str(exc)) from exc
+
+    def run(name: str, record: dict[str, Any]) -> tuple[LoadedModel, float]:
+        loaded = model(name)
+        try:
+            return loaded, predict(loaded, [record])[0]
+        except FeatureError as exc:
+            raise HTTPException(422, str(exc)) from exc
+
+    def queue() -> Any:
+        if redis_connection is None:
+            raise HTTPException(503, "batch jobs need a queue: set REDIS_URL")
+        from rq import Queue
+
+        return Queue(QUEUE_NAME, connection=redis_connection)
+
+    @app.get("/api/v1/models", tags=["models"])
+    def list_models() -> dict[str, Any]:
+        """Loaded models with file path and sha256, and the reason for any not loaded."""
+        return {
+            "models_dir": str(registry.models_dir),
+            "models": [m.describe() for m in registry.models.values()],
+            "errors": registry.errors,
+        }
+
+    @app.post("/api/v1/predict/yield", tags=["predict"])
+    def predict_yield(features: YieldFeatures) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Predicted crop yield in tonnes per hectare."""
+        loaded, value = run(YIELD_MODEL, features.model_dump())
+        return {"model": loaded.name, "sha256": loaded.sha256, "yield_t_ha": value}
+
+    @app.post("/api/v1/predict/weather", tags=["predict"])
+    def predict_weather(features: WeatherFeatures) -> dict[str, Any]:  # type: ignore[valid-type]
+        """Predicted daily maximum temperature in degrees Celsius."""
+        loaded, value = run(WEATHER_MODEL, features.model_dump())
+        return {"model": loaded.name, "sha256": loaded.sha256, "max_temp_c": value}
+
+    @app.post("/api/v1/jobs", status_code=202, tags=["jobs"])
+    def submit_job(body: JobIn) -> dict[str, Any]:
+        """Queue a batch prediction; poll GET /api/v1/jobs/{job_id} for the result."""
+        loaded = model(body.model)
+        try:
+            # Validate now so bad input is a 422 here, not a failed job later.
+            prepare_features(body.records, loaded.inputs)
+        except FeatureError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        job = queue().enqueue(
+            BATCH_PREDICT,
+            body.model,
+            body.records,
+            job_timeout=settings.job_timeout_s,
+            result_ttl=settings.job_result_ttl_s,
+        )
+        return {
+            "job_id": job.id,
+            "status": job.get_status().value,
+            "status_url": f"/api/v1/jobs/{job.id}",
+        }
+
+    @app.get("/api/v1/jobs/{job_id}", tags=["jobs"])
+    def job_status(job_id: Annotated[str, PathParam(max_length=64)]) -> dict[str, Any]:
+        """Status of a job and, once finished, its result (404 for an unknown id)."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        q = queue()
+        try:
+            job = Job.fetch(job_id, connection=q.connection)
+        except NoSuchJobError:
+            raise HTTPException(404, f"no job with id {job_id!r} (unknown or expired)") from None
+        status = job.get_status().value
+        error = None
+        if status == "failed":
+            latest = job.latest_result()
+            error = (latest.exc_string or "").strip().splitlines()[-1:] if latest else None
+            error = error[0] if error else "job failed"
+        return {
+            "job_id": job.id,
+            "status": status,
+            "result": job.return_value() if status == "finished" else None,
+            "error": error,
+        }
+
+    return app
+
+
+app = create_app()

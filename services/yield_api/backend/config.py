@@ -1,0 +1,11 @@
+"""Settings of the yield_api service."""
+
+from annadata_common.settings import ServiceSettings
+
+
+class YieldSettings(ServiceSettings):
+    """Environment settings; REDIS_URL enables the batch job endpoints."""
+
+    service_name: str = "yield_api"
+    job_timeout_s: int = 300
+    job_result_ttl_s: int = 3600
