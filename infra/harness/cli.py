@@ -111,9 +111,10 @@ def _dockerfiles(args: argparse.Namespace) -> int:
         return 0
     drift = dockerfiles.drifted(root, reg)
     for path in drift:
+        line = dockerfiles.first_difference(root, reg, path)
         print(
-            f"{path}:1: differs from its template; only first-block ARG defaults may differ: "
-            "run `python -m harness dockerfiles --write`"
+            f"{path}:{line}: differs from its template; only first-block ARG defaults may "
+            "differ: run `python -m harness dockerfiles --write`"
         )
     return 1 if drift else 0
 

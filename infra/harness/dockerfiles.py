@@ -13,6 +13,8 @@ TEMPLATES = {
     "worker": "infra/docker-templates/Dockerfile.python",
     "frontend": "infra/docker-templates/Dockerfile.node",
 }
+# The scaffold's own Dockerfile is the Python template as it stands (its defaults name it).
+TEMPLATE_SERVICE_DIR = "services/_template/backend"
 # Build targets per kind (the backend and static frontend are their template's last stage).
 TARGETS = {"backend": "backend", "worker": "worker", "frontend": "static"}
 _ARG = re.compile(r"^ARG (?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")
@@ -54,21 +56,38 @@ def expected(root: Path, reg: registry.Registry, comp: registry.Component) -> st
     return render((root / template).read_text(encoding="utf-8"), service_args(reg, comp), template)
 
 
+def _wanted(root: Path, reg: registry.Registry) -> dict[str, str]:
+    wanted = {f"{c.directory}/Dockerfile": expected(root, reg, c) for c in reg.components()}
+    if (root / TEMPLATE_SERVICE_DIR).is_dir():
+        template = (root / TEMPLATES["backend"]).read_text(encoding="utf-8")
+        wanted[f"{TEMPLATE_SERVICE_DIR}/Dockerfile"] = template
+    return wanted
+
+
 def drifted(root: Path, reg: registry.Registry) -> list[str]:
-    """Component Dockerfiles that differ from their rendered template (or are missing)."""
-    out = []
-    for comp in reg.components():
-        path = root / comp.directory / "Dockerfile"
-        if not path.is_file() or path.read_text(encoding="utf-8") != expected(root, reg, comp):
-            out.append(f"{comp.directory}/Dockerfile")
-    return out
+    """Service Dockerfiles that differ from their rendered template (or are missing)."""
+    return [
+        rel
+        for rel, text in _wanted(root, reg).items()
+        if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text
+    ]
 
 
 def write_all(root: Path, reg: registry.Registry) -> list[str]:
-    """(Re)write every component's Dockerfile from its template; returns those changed."""
+    """(Re)write every service Dockerfile from its template; returns those changed."""
+    wanted = _wanted(root, reg)
     changed = drifted(root, reg)
-    for comp in reg.components():
-        path = root / comp.directory / "Dockerfile"
-        if f"{comp.directory}/Dockerfile" in changed:
-            path.write_text(expected(root, reg, comp), encoding="utf-8")
+    for rel in changed:
+        (root / rel).write_text(wanted[rel], encoding="utf-8")
     return changed
+
+
+def first_difference(root: Path, reg: registry.Registry, rel: str) -> int:
+    """The first line (1-based) where a drifted Dockerfile departs from its template."""
+    want = _wanted(root, reg)[rel].splitlines()
+    path = root / rel
+    have = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    for number, (a, b) in enumerate(zip(have, want, strict=False), start=1):
+        if a != b:
+            return number
+    return min(len(have), len(want)) + 1
