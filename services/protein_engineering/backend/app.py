@@ -20,19 +20,6 @@ class SequenceIn(BaseModel):
     sequence: str = Field(max_length=1_000_000, examples=["MKTAYIAKQRQISFVKSHFSRQ"])
 
 
-class ProteinOut(BaseModel):
-    """ProtParam measures of one sequence."""
-
-    length: int
-    molecular_weight_da: float
-    isoelectric_point: float
-    gravy: float
-    instability_index: float
-    is_stable: bool
-    aromaticity: float
-    amino_acid_percent: dict[str, float]
-
-
 def _parse_bounds(values: list[str], kind: str) -> dict[str, float]:
     bounds: dict[str, float] = {}
     for value in values:
@@ -72,7 +59,7 @@ def create_app(settings: ProteinSettings | None = None) -> FastAPI:
         description="Protein sequence analysis (Biopython ProtParam) and crop trait lookups.",
     )
 
-    @app.post("/api/v1/protein/analyze", response_model=ProteinOut, tags=["protein"])
+    @app.post("/api/v1/protein/analyze", tags=["protein"])
     def analyze_sequence(body: SequenceIn) -> ProteinReport:
         """Molecular weight, pI, GRAVY, instability index and composition of a sequence."""
         try:
