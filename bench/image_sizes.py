@@ -10,15 +10,17 @@ import sys
 import time
 from pathlib import Path
 
-from harness import images, no_registry, paths, proc, registry
+from harness import image_info, images, no_registry, paths, proc, registry
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = "bench/Dockerfile.plan-example"
 
 
 def _size_mb(ref: str) -> float:
-    done = proc.run(["docker", "image", "inspect", "--format", "{{.Size}}", ref])
-    return int(done.stdout.strip()) / 1e6
+    size = image_info.size_mb(ref)
+    if size is None:
+        raise SystemExit(f"image {ref} is missing: run `nox -s bases` / `nox -s build`")
+    return size
 
 
 def main(argv: list[str]) -> int:

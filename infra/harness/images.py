@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import dockerfiles, no_registry, paths, proc, registry
+from harness import dockerfiles, image_info, no_registry, paths, proc, registry
 from harness.errors import HarnessError
 
 BUILD_TIMEOUT = 1800
@@ -66,7 +66,7 @@ def build(
     results = []
     for comp in comps:
         image = image_name(comp)
-        before = _inspect(f"{image}:dev", "{{.Id}}", run)
+        before = image_info.inspect(f"{image}:dev", "{{.Id}}", run)
         argv = [
             "docker", "build", "--force-rm",
             "--file", f"{comp.directory}/Dockerfile",
@@ -88,7 +88,7 @@ def build(
                 f"build: {comp.ref} failed ({done.last_error_line()}); "
                 f"full log: {log.relative_to(root)}"
             )
-        after = _inspect(f"{image}:dev", "{{.Id}}", run)
+        after = image_info.inspect(f"{image}:dev", "{{.Id}}", run)
         base_var = BASE_VARIABLE[comp.kind]
         base = bases.get(base_var, DEFAULT_BASE[base_var])
         results.append(
@@ -113,14 +113,9 @@ def _select(reg: registry.Registry, names: list[str]) -> list[registry.Component
     return chosen
 
 
-def _inspect(ref: str, fmt: str, run: proc.Runner) -> str | None:
-    done = run(["docker", "image", "inspect", "--format", fmt, ref], timeout=30)
-    return done.stdout.strip() if done.ok else None
-
-
 def _size_mb(ref: str, run: proc.Runner) -> float:
-    size = _inspect(ref, "{{.Size}}", run)
-    return int(size) / 1e6 if size and size.isdigit() else float("nan")
+    size = image_info.size_mb(ref, run)
+    return float("nan") if size is None else size
 
 
 def table(results: list[Built]) -> str:

@@ -18,8 +18,18 @@ def line_of(text: str, path: Sequence[str | int]) -> int:
     for part in path:
         if isinstance(part, int):
             continue
-        match = re.compile(re.escape(json.dumps(part)) + r"\s*:").search(text, offset)
+        match = _key(part).search(text, offset)
         if match is None:
             break
         offset = match.start()
     return text.count("\n", 0, offset) + 1
+
+
+def last_line_of_key(text: str, key: str) -> int:
+    """Line (1-based) of the key's last occurrence, e.g. the second of a duplicated key."""
+    matches = list(_key(key).finditer(text))
+    return text.count("\n", 0, matches[-1].start()) + 1 if matches else 1
+
+
+def _key(name: str) -> re.Pattern[str]:
+    return re.compile(re.escape(json.dumps(name)) + r"\s*:")

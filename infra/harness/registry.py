@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from harness import paths
 from harness.errors import HarnessError
-from harness.jsonpos import line_of
+from harness.jsonpos import last_line_of_key, line_of
 
 KINDS = ("backend", "frontend", "worker")
 
@@ -123,7 +122,7 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             f"{path.name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
         ) from exc
     except _DuplicateKey as exc:
-        line = _last_line_of_key(text, exc.key)
+        line = last_line_of_key(text, exc.key)
         raise HarnessError(
             f"{path.name}:{line}: duplicate key {exc.key!r}: JSON keeps only the last one; "
             "merge or rename the entries"
@@ -134,11 +133,6 @@ class _DuplicateKey(Exception):
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-
-
-def _last_line_of_key(text: str, key: str) -> int:
-    matches = list(re.finditer(re.escape(json.dumps(key)) + r"\s*:", text))
-    return text.count("\n", 0, matches[-1].start()) + 1 if matches else 1
 
 
 def _check_schema(path: Path, text: str, data: Any, schema: dict[str, Any]) -> None:

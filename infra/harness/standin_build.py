@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import paths, proc, standins
+from harness import image_info, paths, proc, standins
 from harness.errors import HarnessError
 from harness.standins import HASH_LABEL, STANDS_IN_LABEL, StandIn
 
@@ -49,18 +49,7 @@ class Outcome:
 
 def current_hash(tag: str, run: proc.Runner = proc.run) -> str | None:
     """The recipe hash label on a local image, or None when the image is absent."""
-    done = run(
-        [
-            "docker",
-            "image",
-            "inspect",
-            "--format",
-            f'{{{{ index .Config.Labels "{HASH_LABEL}" }}}}',
-            tag,
-        ],
-        timeout=30,
-    )
-    return done.stdout.strip() if done.ok else None
+    return image_info.label(tag, HASH_LABEL, run)
 
 
 def states(
@@ -99,17 +88,16 @@ def build(
             outcomes.append(Outcome(name, s.tag, "up to date", time.monotonic() - started, None))
             continue
         say(f"bases: building {s.tag} (stand-in for {s.stands_in_for})")
-        old_id = _image_id(s.tag, run)
+        old_id = image_info.inspect(s.tag, "{{.Id}}", run)
         if s.rootfs is not None:
             _build_rootfs(root, s, hashes[name], run)
         else:
             _build_dockerfile(root, s, hashes[name], items, run)
-        if old_id and old_id != _image_id(s.tag, run):
+        if old_id and old_id != image_info.inspect(s.tag, "{{.Id}}", run):
             # The replaced image is now untagged; drop it unless a container still uses it.
             run(["docker", "image", "rm", old_id], timeout=60)
-        outcomes.append(
-            Outcome(name, s.tag, "built", time.monotonic() - started, _size_mb(s.tag, run))
-        )
+        size = image_info.size_mb(s.tag, run)
+        outcomes.append(Outcome(name, s.tag, "built", time.monotonic() - started, size))
     write_env_file(root, items)
     return outcomes
 
@@ -137,16 +125,6 @@ def write_env_file(root: Path, items: dict[str, StandIn]) -> Path:
         handle.write("\n".join(lines) + "\n")
     os.replace(tmp, target)
     return target
-
-
-def _image_id(tag: str, run: proc.Runner) -> str | None:
-    done = run(["docker", "image", "inspect", "--format", "{{.Id}}", tag], timeout=30)
-    return done.stdout.strip() if done.ok else None
-
-
-def _size_mb(tag: str, run: proc.Runner) -> float | None:
-    done = run(["docker", "image", "inspect", "--format", "{{.Size}}", tag], timeout=30)
-    return int(done.stdout.strip()) / 1e6 if done.ok and done.stdout.strip().isdigit() else None
 
 
 def _labels(s: StandIn, recipe_hash: str) -> list[str]:
