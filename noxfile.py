@@ -15,10 +15,13 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
-nox.options.sessions = ["lint", "unit", "standins", "build"]
+nox.options.sessions = ["lint", "unit", "standins", "stack", "smoke", "devstack"]
+# Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
+TEARDOWN_GRACE_S = 180
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
+DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 LIBS = "libs/annadata_common"
 # What `nox -s new-service` copies; its tests must pass as they stand.
@@ -102,3 +105,26 @@ def standins(session: nox.Session) -> None:
     """Prove the stand-in images keep their official images' contracts (Docker)."""
     _install_harness(session, *TEST_DEPS)
     session.run("pytest", "tests/standins", *session.posargs)
+
+
+@nox.session(tags=["docker"])
+def stack(session: nox.Session) -> None:
+    """Prove the stack lifecycle on broken services: named failures, nothing left behind."""
+    _install_harness(session, *DOCKER_TEST_DEPS)
+    session.run("pytest", "tests/stack", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S)
+
+
+@nox.session(tags=["docker"])
+def devstack(session: nox.Session) -> None:
+    """The plan's own check: `docker compose up -d --build` on the fixed ports, then curl."""
+    _install_harness(session, *DOCKER_TEST_DEPS)
+    session.run("pytest", "tests/devstack", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S)
+
+
+@nox.session(tags=["docker"])
+def smoke(session: nox.Session) -> None:
+    """Build, bring the stack up on ephemeral ports, check every service, tear down."""
+    _install_harness(session, *DOCKER_TEST_DEPS)
+    session.run(
+        "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
+    )

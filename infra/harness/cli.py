@@ -16,6 +16,7 @@ from harness import (
     no_registry,
     paths,
     registry,
+    smoke,
     standin_build,
 )
 from harness.errors import HarnessError
@@ -23,7 +24,10 @@ from harness.errors import HarnessError
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a HarnessError becomes one line on stderr and exit status 2."""
-    args = _parser().parse_args(argv)
+    args, extra = _parser().parse_known_args(argv)
+    if extra and getattr(args, "func", None) is not _smoke:
+        _parser().error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra
     try:
         return args.func(args)
     except HarnessError as exc:
@@ -53,6 +57,24 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("names", nargs="*", help="services or service.kind (default: all)")
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_build)
+
+    cmd = sub.add_parser(
+        "smoke",
+        help="build, bring up a throwaway stack, run tests/smoke, tear down",
+        description="Unknown arguments go to pytest (e.g. -k health, -x).",
+    )
+    cmd.add_argument(
+        "--profile", action="append", dest="profiles", metavar="P",
+        help="compose profile to add to the default stack (repeatable); "
+        "`default` alone means none; without it: every profile",
+    )  # fmt: skip
+    cmd.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    cmd.add_argument(
+        "--wait-timeout", type=int, default=smoke.DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+        help="how long `up --wait` may take (default: %(default)s)",
+    )  # fmt: skip
+    cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
+    cmd.set_defaults(func=_smoke)
 
     cmd = sub.add_parser("dockerfiles", help="check (or --write) service Dockerfiles")
     cmd.add_argument("--write", action="store_true", help="rewrite them from their templates")
@@ -100,6 +122,17 @@ def _build(args: argparse.Namespace) -> int:
         standin_build.build(root)
     print(images.table(images.build(root, args.names, mode=mode)))
     return 0
+
+
+def _smoke(args: argparse.Namespace) -> int:
+    return smoke.run(
+        _root(args),
+        profiles=args.profiles,
+        keep=args.keep,
+        wait_timeout=args.wait_timeout,
+        pytest_args=args.extra,
+        allow_provision=not args.no_provision,
+    )
 
 
 def _dockerfiles(args: argparse.Namespace) -> int:

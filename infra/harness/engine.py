@@ -77,6 +77,13 @@ def ensure(
         return engine
     refused = os.environ.get(NO_PROVISION_ENV, "") not in ("", "0") or not allow_provision
     euid = os.geteuid() if euid is None else euid
+    host = os.environ.get("DOCKER_HOST", "")
+    if engine is None and host:
+        # A local install would not be the engine DOCKER_HOST names.
+        raise HarnessError(
+            f"no Docker engine answers at DOCKER_HOST={host}: start that engine (check with "
+            "`docker info`) or unset DOCKER_HOST to use the local one"
+        )
     what = "no Docker engine answers" if engine is None else "the compose v2 plugin is missing"
     if refused:
         raise HarnessError(

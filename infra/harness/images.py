@@ -14,6 +14,7 @@ BUILD_TIMEOUT = 1800
 IMAGE_PREFIX = "annadata/"
 # The image each kind's final stage starts from, by the variable that names it.
 BASE_VARIABLE = {"backend": "PYTHON_IMAGE", "worker": "PYTHON_IMAGE", "frontend": "NGINX_IMAGE"}
+LAYERS = "{{json .RootFS.Layers}}"
 DEFAULT_BASE = {"PYTHON_IMAGE": "python:3.11-slim", "NGINX_IMAGE": "nginx:stable-alpine"}
 
 
@@ -66,7 +67,8 @@ def build(
     results = []
     for comp in comps:
         image = image_name(comp)
-        before = image_info.inspect(f"{image}:dev", "{{.Id}}", run)
+        # Layers, not the image id: the revision label changes the id on every commit.
+        before = image_info.inspect(f"{image}:dev", LAYERS, run)
         argv = [
             "docker", "build", "--force-rm",
             "--file", f"{comp.directory}/Dockerfile",
@@ -88,7 +90,7 @@ def build(
                 f"build: {comp.ref} failed ({done.last_error_line()}); "
                 f"full log: {log.relative_to(root)}"
             )
-        after = image_info.inspect(f"{image}:dev", "{{.Id}}", run)
+        after = image_info.inspect(f"{image}:dev", LAYERS, run)
         base_var = BASE_VARIABLE[comp.kind]
         base = bases.get(base_var, DEFAULT_BASE[base_var])
         results.append(

@@ -7,7 +7,7 @@ the CLI at its argument boundary.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,12 +49,17 @@ def run(
     capture: bool = True,
     stdin: str | None = None,
     log: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    shielded: bool = False,
 ) -> Result:
     """Run argv; a missing program or a timeout becomes a Result, never an exception.
 
     capture=False lets output through to the terminal; log= sends stdout and stderr to a
     file instead (the Result then carries its last 4 kB as stderr, for error lines).
+    env= replaces the environment. shielded=True starts the command in its own session,
+    so a Ctrl-C at the terminal does not reach it (teardown must finish).
     """
+    extra = {"env": dict(env) if env is not None else None, "start_new_session": shielded}
     try:
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +72,7 @@ def run(
                     text=True,
                     timeout=timeout,
                     check=False,
+                    **extra,
                 )
             tail = log.read_text(encoding="utf-8", errors="replace")[-4096:]
             return Result(tuple(argv), done.returncode, "", tail)
@@ -77,6 +83,7 @@ def run(
             text=True,
             timeout=timeout,
             check=False,
+            **extra,
         )
     except FileNotFoundError:
         return Result(tuple(argv), NOT_FOUND, "", f"{argv[0]}: command not found")

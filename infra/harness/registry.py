@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,17 @@ class Component:
         """Its compose service (and image) name: service-kind."""
         return f"{self.service}-{self.kind}"
 
+    @property
+    def route_host(self) -> str | None:
+        """The host Traefik routes to it: <service>.localhost, backends <service>.api.localhost.
+
+        Hyphens, not underscores: browsers and resolvers reject underscores in host names.
+        """
+        if self.port is None:
+            return None
+        label = self.service.replace("_", "-")
+        return f"{label}.api.localhost" if self.kind == "backend" else f"{label}.localhost"
+
 
 @dataclass(frozen=True)
 class Infrastructure:
@@ -74,6 +85,26 @@ class Registry:
                 return comp
         known = ", ".join(c.ref for c in self.components())
         raise HarnessError(f"{self.path.name}: no component {ref!r} (known: {known})")
+
+    def profiles(self) -> list[str]:
+        """The compose profiles components opt into, sorted (the default stack has none)."""
+        return sorted({c.profile for c in self.components() if c.profile})
+
+    def active(self, profiles: Sequence[str] | None = None) -> list[Component]:
+        """Components compose starts with these profiles: the default stack plus theirs.
+
+        None means every profile; an unknown profile is an error naming the known ones.
+        """
+        known = self.profiles()
+        if profiles is None:
+            profiles = known
+        unknown = sorted(set(profiles) - set(known) - {"default"})
+        if unknown:
+            raise HarnessError(
+                f"{self.path.name}: no profile {unknown[0]!r} "
+                f"(known: default, {', '.join(known) or 'none'})"
+            )
+        return [c for c in self.components() if c.profile is None or c.profile in profiles]
 
     def host_ports(self) -> dict[str, int]:
         """Every host port the dev stack binds on 127.0.0.1, keyed by who binds it."""

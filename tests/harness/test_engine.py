@@ -16,6 +16,12 @@ COMPOSE = ("docker", "compose", "version")
 PROVISION = ("bash",)
 
 
+@pytest.fixture(autouse=True)
+def _local_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.delenv(engine.NO_PROVISION_ENV, raising=False)
+
+
 @pytest.fixture
 def debian(tmp_path: Path) -> Path:
     path = tmp_path / "os-release"
@@ -114,3 +120,13 @@ def test_missing_docker_client_counts_as_no_engine(fedora: Path):
     fake = FakeDocker({VERSION: fail("docker: command not found", code=127)})
     with pytest.raises(HarnessError, match="no Docker engine answers"):
         engine.ensure(root=Path("/repo"), run=fake, euid=0, os_release=fedora)
+
+
+def test_docker_host_set_and_silent_names_it_and_never_provisions(
+    debian: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.9:2376")
+    fake = FakeDocker({VERSION: fail("Cannot connect to the Docker daemon")})
+    with pytest.raises(HarnessError, match=r"DOCKER_HOST=tcp://10\.0\.0\.9:2376: start that"):
+        engine.ensure(root=Path("/repo"), run=fake, euid=0, os_release=debian)
+    assert not any(call[0] == "bash" for call in fake.calls)

@@ -73,3 +73,21 @@ def test_every_fixture_is_checked():
 def test_missing_registry_file_names_the_path(tmp_path: Path):
     with pytest.raises(HarnessError, match="cannot read the service registry"):
         registry.load(tmp_path)
+
+
+def test_profiles_select_components(registry_root: Path):
+    reg = registry.load(registry_root)
+    assert reg.profiles() == ["ml"]
+    every = {c.ref for c in reg.active()}
+    default = {c.ref for c in reg.active(["default"])}
+    assert every - default == {"worker.worker"}
+    assert {c.ref for c in reg.active(["ml"])} == every
+    with pytest.raises(HarnessError, match=r"no profile 'gpu' \(known: default, ml\)"):
+        reg.active(["gpu"])
+
+
+def test_route_hosts_are_hyphenated_and_only_for_served_components(registry_root: Path):
+    reg = registry.load(registry_root)
+    assert reg.component("msp_mitra.backend").route_host == "msp-mitra.api.localhost"
+    assert reg.component("msp_mitra.frontend").route_host == "msp-mitra.localhost"
+    assert reg.component("worker.worker").route_host is None

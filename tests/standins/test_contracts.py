@@ -124,6 +124,9 @@ def test_nginx_serves_the_html_directory(docker: Docker, images: dict[str, str],
     wait_until("nginx stand-in", serves, timeout=30, on_timeout=lambda: docker.logs(cid))
     assert "annadata stand-in check" in httpx.get(f"http://127.0.0.1:{port}/", timeout=5).text
     assert "GET / HTTP/1.1" in docker.logs(cid)
+    # The frontends' compose healthcheck: wget, as alpine's busybox provides it.
+    fetched = docker.cli("exec", cid, "wget", "-q", "-O", "-", "http://127.0.0.1/", check=False)
+    assert "annadata stand-in check" in fetched.stdout
 
 
 def test_redis_answers_other_containers_without_a_password(docker: Docker, images: dict[str, str]):

@@ -1,0 +1,353 @@
+"""A throwaway compose stack: per-run override, `up --wait`, diagnosis, guaranteed teardown.
+
+pytest-docker's default fixture runs `up` before its try/finally (a failed `up` leaks the
+stack) and shows no logs. Here every way out -- pass, failure, wait timeout, Ctrl-C,
+SIGTERM -- saves each service's log under the run's report directory and removes the
+project's containers, networks and volumes, then checks that nothing is left.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+from harness import compose, proc
+from harness.errors import HarnessError
+
+OVERRIDE_FILE = "override.yml"
+RUN_ENV_FILE = "run.env"
+LOGS_DIR = "logs"
+LOG_TAIL_LINES = 25
+# Seconds compose gives each container to stop before SIGKILL, at teardown.
+STOP_TIMEOUT = 10
+DOWN_TIMEOUT = 180
+BUILD_TIMEOUT = 1800
+# Healthchecks poll this often in a throwaway stack, so `up --wait` returns sooner.
+FAST_HEALTH_INTERVAL = "2s"
+PROJECT_LABEL = "com.docker.compose.project"
+
+
+class StackError(HarnessError):
+    """The stack did not come up; the message names each failing service."""
+
+
+def override_for(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The per-run override of a resolved compose config (`compose config --format json`).
+
+    Every published port becomes an ephemeral 127.0.0.1 port, so the run never collides
+    with a dev stack or another run; nothing restarts, so a crash fails `up --wait` at
+    once instead of looping; healthchecks poll faster.
+    """
+    services: dict[str, Any] = {}
+    for name, spec in sorted(config.get("services", {}).items()):
+        # Quoted: a bare `no` is a boolean to YAML 1.1 readers.
+        entry: dict[str, Any] = {"restart": DoubleQuotedScalarString("no")}
+        targets = sorted({int(p["target"]) for p in spec.get("ports", [])})
+        if targets:
+            ports = CommentedSeq([f"127.0.0.1::{target}" for target in targets])
+            ports.yaml_set_ctag(_override_tag())
+            entry["ports"] = ports
+        if spec.get("healthcheck", {}).get("test"):
+            entry["healthcheck"] = {"interval": FAST_HEALTH_INTERVAL}
+        services[name] = entry
+    return {"services": services}
+
+
+def _override_tag() -> Any:
+    from ruamel.yaml.tag import Tag
+
+    # Compose's `!override` replaces the base file's list instead of appending to it.
+    return Tag(suffix="!override")
+
+
+def write_yaml(data: Mapping[str, Any], path: Path) -> None:
+    """Write data as YAML (ruamel keeps the `!override` tags)."""
+    yaml = YAML()
+    yaml.default_flow_style = False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as sink:
+        yaml.dump(dict(data), sink)
+
+
+class Stack:
+    """One compose project brought up for a run and always torn down; see the module doc.
+
+    isolated=False keeps the compose files' own host ports and restart policies (the plan's
+    verification of the dev stack); build=True lets compose build the images itself.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        files: Sequence[Path],
+        *,
+        name: str,
+        report_dir: Path,
+        env_files: Sequence[Path] = (),
+        run_env: Mapping[str, str] | None = None,
+        profiles: Sequence[str] = (),
+        wait_timeout: int = 240,
+        isolated: bool = True,
+        build: bool = False,
+        run: proc.Runner = proc.run,
+        say: Callable[[str], None] = print,
+    ) -> None:
+        self.root = root
+        self.name = name
+        self.report_dir = report_dir
+        self.wait_timeout = wait_timeout
+        self.isolated = isolated
+        self.build = build
+        self.say = say
+        self.timings: dict[str, float] = {}
+        self._run = run
+        self._run_env = dict(run_env or {})
+        self._down = False
+        self._logs_saved = False
+        self._sigterm: Any = None
+        run_env_file = report_dir / RUN_ENV_FILE
+        self._base = compose.Project(
+            root,
+            name,
+            tuple(files),
+            (*env_files, run_env_file) if run_env else tuple(env_files),
+            tuple(profiles),
+            self._compose_runner,
+        )
+        self.project = self._base
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    def up(self) -> None:
+        """Resolve the config, write the override, `up --wait`; StackError names what failed."""
+        started = time.monotonic()
+        self.report_dir.mkdir(parents=True, exist_ok=True)
+        if self._run_env:
+            lines = [f"{key}={value}" for key, value in sorted(self._run_env.items())]
+            (self.report_dir / RUN_ENV_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        done = self._base("config", "--format", "json", timeout=60)
+        if not done.ok:
+            raise HarnessError(f"compose config: {done.last_error_line()}")
+        if self.isolated:
+            override = self.report_dir / OVERRIDE_FILE
+            write_yaml(override_for(json.loads(done.stdout)), override)
+            self.project = compose.Project(
+                self.root,
+                self.name,
+                (*self._base.files, override),
+                self._base.env_files,
+                self._base.profiles,
+                self._compose_runner,
+            )
+        self.say(f"stack {self.name}: up --wait (timeout {self.wait_timeout}s)")
+        # Until down(): SIGTERM (CI cancelling, nox giving up) unwinds like Ctrl-C.
+        self._sigterm = signal.signal(signal.SIGTERM, _interrupt)
+        # Images come from `nox -s build` (its table, its tags) unless asked to build here.
+        images = ("--build",) if self.build else ("--no-build", "--pull", "never")
+        done = self.project(
+            "up", "--detach", "--wait", "--wait-timeout", str(self.wait_timeout),
+            *images, "--quiet-pull", "--remove-orphans",
+            timeout=self.wait_timeout + (BUILD_TIMEOUT if self.build else 120),
+        )  # fmt: skip
+        self.timings["up"] = time.monotonic() - started
+        if not done.ok:
+            raise StackError(self._diagnose(done))
+
+    def down(self) -> None:
+        """Save logs, remove containers, networks and volumes, and prove nothing is left."""
+        if self._down:
+            return
+        self._down = True
+        started = time.monotonic()
+        # A second Ctrl-C must not abandon a half-removed stack.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            self.save_logs()
+            done = self.project(
+                "down", "--volumes", "--remove-orphans", "--timeout", str(STOP_TIMEOUT),
+                timeout=DOWN_TIMEOUT, shielded=True,
+            )  # fmt: skip
+            left = self.leftovers()
+            if any(left.values()):
+                self._force_remove(left)
+                raise HarnessError(
+                    f"stack {self.name}: `compose down` left {_describe_left(left)} "
+                    f"({done.last_error_line()}); removed them by label {PROJECT_LABEL}"
+                )
+            if not done.ok:
+                raise HarnessError(f"stack {self.name}: compose down: {done.last_error_line()}")
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            if self._sigterm is not None:
+                signal.signal(signal.SIGTERM, self._sigterm)
+            (self.report_dir / RUN_ENV_FILE).unlink(missing_ok=True)
+            self.timings["down"] = time.monotonic() - started
+
+    def keep(self) -> str:
+        """Leave the stack up; the text says how to reach it and how to remove it."""
+        self._down = True
+        lines = [f"stack {self.name} kept up (--keep):"]
+        for container in self.project.containers():
+            ports = ", ".join(
+                f"127.0.0.1:{p['PublishedPort']}->{p['TargetPort']}"
+                for p in container.get("Publishers") or []
+                if p.get("PublishedPort")
+            )
+            lines.append(f"  {container['Service']:<32} {container['State']:<8} {ports}")
+        lines.append("remove it with:")
+        lines.append("  " + " ".join(self.project.argv("down", "--volumes", "--remove-orphans")))
+        return "\n".join(lines)
+
+    # --- what the tests ask ----------------------------------------------------------------
+
+    @property
+    def run_env(self) -> dict[str, str]:
+        """The variables this run sets on top of its env files."""
+        return dict(self._run_env)
+
+    def host_port(self, service: str, container_port: int) -> int:
+        """The ephemeral 127.0.0.1 port of service:container_port."""
+        port = self.project.host_port(service, container_port)
+        if port is None:
+            raise HarnessError(
+                f"stack {self.name}: {service} publishes no port {container_port} "
+                "(is it in an inactive profile?)"
+            )
+        return port
+
+    def exec(self, service: str, *argv: str, timeout: float = 60) -> proc.Result:
+        """Run argv in service's container (no TTY)."""
+        return self.project("exec", "-T", service, *argv, timeout=timeout)
+
+    def save_logs(self) -> Path:
+        """Every service's log, with timestamps, under <report dir>/logs/<service>.log."""
+        logs = self.report_dir / LOGS_DIR
+        if self._logs_saved:
+            return logs
+        for service in sorted({c["Service"] for c in self.project.containers()}):
+            self.project(
+                "logs", "--no-color", "--timestamps", service,
+                timeout=60, log=logs / f"{service}.log",
+            )  # fmt: skip
+        self._logs_saved = True
+        return logs
+
+    def leftovers(self) -> dict[str, list[str]]:
+        """Containers, networks and volumes still labelled with this project."""
+        found = {}
+        for what, argv in (
+            ("containers", ["docker", "ps", "--all", "--quiet"]),
+            ("networks", ["docker", "network", "ls", "--quiet"]),
+            ("volumes", ["docker", "volume", "ls", "--quiet"]),
+        ):
+            done = self._run([*argv, "--filter", f"label={PROJECT_LABEL}={self.name}"], timeout=30)
+            found[what] = done.stdout.split()
+        return found
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _compose_runner(self, argv: Sequence[str], **kwargs: Any) -> proc.Result:
+        # Our run env must win over a developer's shell (compose prefers the shell's values).
+        env = {k: v for k, v in os.environ.items() if k not in self._run_env}
+        return self._run(argv, env=env, **kwargs)
+
+    def _diagnose(self, done: proc.Result) -> str:
+        """Print compose ps and each failing service's log tail; return the one-line headline."""
+        containers = self.project.containers()
+        failing = [c for c in containers if _failing(c)]
+        report = [f"--- stack {self.name}: `up --wait` failed: {done.last_error_line()}"]
+        report.append(f"{'service':<32} {'state':<10} {'health':<10} exit")
+        for c in containers:
+            report.append(
+                f"{c['Service']:<32} {c['State']:<10} {c.get('Health') or '-':<10} "
+                f"{c.get('ExitCode', '')}"
+            )
+        # Exited or unhealthy containers fail `up --wait` at once; otherwise it timed out.
+        hard = [c for c in failing if c.get("State") != "running" or c.get("Health") == "unhealthy"]
+        named = hard or failing
+        described = []
+        for c in named:
+            service = c["Service"]
+            why = _why(c, self._state(c))
+            described.append(f"{service} {why}")
+            tail = self.project("logs", "--no-color", "--tail", str(LOG_TAIL_LINES), service)
+            report.append(f"--- {service}: {why}; last {LOG_TAIL_LINES} log lines:")
+            report.extend(f"    {line}" for line in tail.stdout.splitlines())
+        logs = self.save_logs()
+        self.say("\n".join(report))
+        if not described:
+            described = [f"compose said: {done.last_error_line()}"]
+        reason = (
+            "a service failed to start"
+            if hard
+            else f"not healthy within the {self.wait_timeout}s wait timeout"
+        )
+        return (
+            f"stack {self.name}: {reason}: {'; '.join(described)} "
+            f"({len(containers)} containers created); logs in {_relative(logs, self.root)}/"
+        )
+
+    def _state(self, container: dict[str, Any]) -> dict[str, Any]:
+        """The container's `.State` from docker inspect ({} when it is gone)."""
+        done = self._run(
+            ["docker", "inspect", "--format", "{{json .State}}", container["ID"]], timeout=30
+        )
+        try:
+            return (json.loads(done.stdout) if done.ok else None) or {}
+        except json.JSONDecodeError:
+            return {}
+
+    def _force_remove(self, left: dict[str, list[str]]) -> None:
+        for what, argv in (
+            ("containers", ["docker", "rm", "--force", "--volumes"]),
+            ("networks", ["docker", "network", "rm"]),
+            ("volumes", ["docker", "volume", "rm", "--force"]),
+        ):
+            if left[what]:
+                self._run([*argv, *left[what]], timeout=120, shielded=True)
+
+
+def _failing(container: dict[str, Any]) -> bool:
+    return container.get("State") != "running" or container.get("Health") not in ("", "healthy")
+
+
+def _why(container: dict[str, Any], state: dict[str, Any]) -> str:
+    """A few words on why a container is not healthy, from compose ps and inspect."""
+    if state.get("OOMKilled"):
+        return "killed by the OOM killer: raise its memory limit (deploy.resources.limits)"
+    status = container.get("State", "?")
+    if status == "exited":
+        return f"exited ({container.get('ExitCode')})"
+    if status == "restarting":
+        return f"restarting (last exit {state.get('ExitCode', '?')})"
+    if status != "running":
+        return status
+    health = container.get("Health") or "no health"
+    probes = (state.get("Health") or {}).get("Log") or []
+    output = " ".join(probes[-1].get("Output", "").split())[:200] if probes else ""
+    return f"{health} (last check: {output})" if output else health
+
+
+def _describe_left(left: dict[str, list[str]]) -> str:
+    return ", ".join(f"{len(ids)} {what}" for what, ids in left.items() if ids)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")

@@ -1,0 +1,101 @@
+"""The throwaway stack's pure parts: compose argv, the per-run override, failure wording."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+from harness import compose, proc, stack
+from harness.stack import Stack
+
+from .conftest import FakeDocker, ok
+
+CONFIG = {
+    "services": {
+        "api": {
+            "ports": [{"target": 8001, "published": "8001", "host_ip": "127.0.0.1"}],
+            "healthcheck": {"test": ["CMD", "true"]},
+        },
+        "proxy": {"ports": [{"target": 80}, {"target": 8080}, {"target": 80}]},
+        "job": {},
+    }
+}
+
+
+def test_project_argv_is_a_list_with_every_option():
+    project = compose.Project(
+        Path("/repo"),
+        "p-1",
+        (Path("/repo/a.yml"), Path("/r/o.yml")),
+        (Path("/repo/.env"),),
+        ("ml",),
+    )
+    assert project.argv("up", "--wait") == [
+        "docker", "compose", "--project-name", "p-1", "--project-directory", "/repo",
+        "--file", "/repo/a.yml", "--file", "/r/o.yml", "--env-file", "/repo/.env",
+        "--profile", "ml", "up", "--wait",
+    ]  # fmt: skip
+
+
+def test_unique_names_differ():
+    assert compose.unique_name("x") != compose.unique_name("x")
+
+
+def test_override_makes_every_published_port_ephemeral_and_nothing_restart(tmp_path: Path):
+    path = tmp_path / "override.yml"
+    stack.write_yaml(stack.override_for(CONFIG), path)
+    text = path.read_text()
+    assert "ports: !override" in text  # replaces, not appends to, the base file's ports
+    assert 'restart: "no"' in text
+    data = YAML(typ="safe").load(io.StringIO(text.replace("!override", "")))
+    services = data["services"]
+    assert services["api"]["ports"] == ["127.0.0.1::8001"]
+    assert services["proxy"]["ports"] == ["127.0.0.1::80", "127.0.0.1::8080"]
+    assert "ports" not in services["job"]
+    assert services["api"]["healthcheck"] == {"interval": stack.FAST_HEALTH_INTERVAL}
+    assert "healthcheck" not in services["proxy"]  # none to speed up: do not invent one
+
+
+def _ps(*containers: dict) -> str:
+    return "\n".join(json.dumps(c) for c in containers)
+
+
+def test_a_failed_up_names_the_exited_service_not_the_healthy_one(tmp_path: Path):
+    said: list[str] = []
+    fake = FakeDocker(
+        {
+            ("docker", "compose"): ok(),
+            ("docker", "inspect"): ok("null"),
+        }
+    )
+    s = Stack(tmp_path, [tmp_path / "c.yml"], name="p", report_dir=tmp_path / "r", run=fake,
+              say=said.append)  # fmt: skip
+    ps = _ps(
+        {"Service": "db", "State": "running", "Health": "healthy", "ID": "1"},
+        {"Service": "api", "State": "exited", "Health": "", "ExitCode": 3, "ID": "2"},
+    )
+    fake.answers[("docker", "compose", "--project-name", "p", "--project-directory",
+                  str(tmp_path), "--file", str(tmp_path / "c.yml"), "ps")] = ok(ps)  # fmt: skip
+    headline = s._diagnose(proc.Result((), 1, "", "container p-api-1 exited (3)"))
+    assert headline.startswith("stack p: a service failed to start: api exited (3) ")
+    assert "db" not in headline
+    assert "--- api: exited (3)" in "\n".join(said)
+
+
+def test_an_oom_killed_service_is_named_with_the_fix(tmp_path: Path):
+    fake = FakeDocker(
+        {
+            ("docker", "compose"): ok(),
+            ("docker", "inspect"): ok(json.dumps({"OOMKilled": True, "ExitCode": 137})),
+        }
+    )
+    s = Stack(tmp_path, [tmp_path / "c.yml"], name="p", report_dir=tmp_path / "r", run=fake,
+              say=lambda _line: None)  # fmt: skip
+    ps = _ps({"Service": "web", "State": "restarting", "Health": "", "ExitCode": 137, "ID": "9"})
+    fake.answers[("docker", "compose", "--project-name", "p", "--project-directory",
+                  str(tmp_path), "--file", str(tmp_path / "c.yml"), "ps")] = ok(ps)  # fmt: skip
+    headline = s._diagnose(proc.Result((), 1, "", "container p-web-1 is restarting"))
+    assert "web killed by the OOM killer: raise its memory limit" in headline

@@ -1,0 +1,150 @@
+"""The smoke stack, through pytest-docker's chain of fixtures.
+
+Override points keep pytest-docker's names: `docker_compose_project_name`,
+`docker_compose_file` and `docker_services` (which yields our `harness.stack.Stack`: its
+teardown runs on pass, failure, timeout and Ctrl-C, which pytest-docker's does not).
+`nox -s smoke` passes the options below; run by hand, build the images first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness import compose, images, paths, registry, smoke
+from harness.registry import Component
+from harness.stack import Stack, StackError
+
+ROOT = paths.repo_root(Path(__file__))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("annadata smoke")
+    group.addoption(
+        "--profile", action="append", dest="profiles", default=None,
+        help="compose profile to add to the default stack (repeatable; default: every one)",
+    )  # fmt: skip
+    group.addoption("--keep", action="store_true", help="leave the stack up afterwards")
+    group.addoption("--wait-timeout", type=int, default=smoke.DEFAULT_WAIT_TIMEOUT)
+    group.addoption("--image-tag", default=None, help="image tag to run (default: git sha)")
+    group.addoption("--project-name", default=None, help="compose project (default: unique)")
+
+
+def _registry() -> registry.Registry:
+    return registry.load(ROOT)
+
+
+def _active(config: pytest.Config) -> list[Component]:
+    return _registry().active(config.getoption("profiles"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `backend`, `frontend` and `routed` over the active registry components."""
+    active = _active(metafunc.config)
+    choices = {
+        "backend": [c for c in active if c.kind == "backend"],
+        "frontend": [c for c in active if c.kind == "frontend"],
+        "routed": [c for c in active if c.route_host],
+    }
+    for name, comps in choices.items():
+        if name in metafunc.fixturenames:
+            metafunc.parametrize(name, comps, ids=[c.ref for c in comps])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (not skip) tests whose `needs` components are in an inactive profile."""
+    active = {c.ref for c in _active(config)}
+    kept, dropped = [], []
+    for item in items:
+        marker = item.get_closest_marker("needs")
+        (dropped if marker and not set(marker.args) <= active else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def docker_compose_project_name(pytestconfig: pytest.Config) -> str:
+    """A project name no dev stack or other run uses. Override for a fixed one."""
+    return pytestconfig.getoption("project_name") or compose.unique_name(smoke.PROJECT_PREFIX)
+
+
+@pytest.fixture(scope="session")
+def docker_compose_file() -> list[str]:
+    """The stack's compose files; the per-run override is added by the Stack itself."""
+    return [str(ROOT / compose.COMPOSE_FILE)]
+
+
+@pytest.fixture(scope="session")
+def docker_setup() -> list[str]:
+    """Nothing: pytest-docker's own `up` runs outside its try/finally, so ours does it."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def docker_cleanup() -> list[str]:
+    """Nothing: `docker_services` below tears down."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def docker_services(
+    pytestconfig: pytest.Config, docker_compose_project_name: str
+) -> Iterator[Stack]:
+    """The running stack (harness.stack.Stack), always torn down unless --keep."""
+    # Straight to the terminal: a failing stack's diagnosis must not wait behind capture.
+    say = pytestconfig.pluginmanager.get_plugin("terminalreporter").write_line
+    stack = smoke.stack_for(
+        ROOT,
+        project=docker_compose_project_name,
+        profiles=pytestconfig.getoption("profiles"),
+        tag=pytestconfig.getoption("image_tag") or images.git_sha(ROOT),
+        wait_timeout=pytestconfig.getoption("wait_timeout"),
+        say=say,
+    )
+    try:
+        try:
+            stack.up()
+        except StackError as exc:
+            stack.down()
+            # One line for the whole run, not the same error repeated for every test.
+            pytest.exit(str(exc), returncode=1)
+        checks_started = time.monotonic()
+        yield stack
+        stack.timings["checks"] = time.monotonic() - checks_started
+        if pytestconfig.getoption("keep"):
+            say(stack.keep())  # down() below is then a no-op
+    finally:
+        stack.down()
+        stack.report_dir.mkdir(parents=True, exist_ok=True)
+        (stack.report_dir / smoke.TIMINGS_FILE).write_text(json.dumps(stack.timings))
+
+
+@pytest.fixture(scope="session")
+def stack(docker_services: Stack) -> Stack:
+    """The running stack, by a shorter name."""
+    return docker_services
+
+
+@pytest.fixture(scope="session")
+def reg() -> registry.Registry:
+    """The service registry."""
+    return _registry()
+
+
+def base_url(stack: Stack, docker_ip: str, comp: Component) -> str:
+    """http://<docker ip>:<ephemeral port> of a component."""
+    assert comp.port is not None
+    return f"http://{docker_ip}:{stack.host_port(comp.compose_name, comp.port)}"
+
+
+@pytest.fixture(scope="session")
+def http() -> Iterator[httpx.Client]:
+    """One HTTP client for the suite, with a timeout that names itself when hit."""
+    with httpx.Client(timeout=httpx.Timeout(10.0)) as client:
+        yield client
