@@ -128,3 +128,13 @@ def smoke(session: nox.Session) -> None:
     session.run(
         "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
     )
+
+
+@nox.session(tags=["docker"])
+def bench(session: nox.Session) -> None:
+    """Print benchmark figures: `nox -s bench -- smoke` or `-- image_sizes` (see bench/)."""
+    if not session.posargs:
+        session.error("name a benchmark: `nox -s bench -- smoke` or `-- image_sizes`")
+    _install_harness(session, "-r", "infra/nox-requirements.txt")
+    name, *args = session.posargs
+    session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)

@@ -1,6 +1,6 @@
 """Print image sizes: our template against the plan's example Dockerfile, same requirements.
 
-Usage: python bench/image_sizes.py [service.kind ...]   (default: every Python backend)
+Usage: nox -s bench -- image_sizes [service.kind ...]   (default: every Python backend)
 Builds in no-registry mode when the harness says so. Prints figures; asserts nothing.
 """
 

@@ -14,9 +14,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
+
 from harness import compose, engine, image_info, images, no_registry, registry, standin_build
 from harness.errors import HarnessError
-from harness.stack import Stack
+from harness.stack import Stack, StackError
 
 PROJECT_PREFIX = "annadata-smoke"
 REPORTS_DIR = "reports/smoke"
@@ -25,6 +27,8 @@ SUITE = "tests/smoke"
 # Cold start of the whole stack on 2 cores takes about a minute; this bounds a hung one.
 DEFAULT_WAIT_TIMEOUT = 240
 STAGES = ("bases", "build", "up", "checks", "down")
+# Traefik applies label changes in batches (2 s by default) after containers turn healthy.
+ROUTES_TIMEOUT = 30
 
 
 def report_dir(root: Path, project: str) -> Path:
@@ -70,6 +74,37 @@ def stack_for(
         profiles=chosen,
         wait_timeout=wait_timeout,
         say=say,
+    )
+
+
+def wait_for_routes(
+    stack: Stack, reg: registry.Registry, profiles: Sequence[str] | None, timeout: float
+) -> None:
+    """Until Traefik's API lists an enabled router for every active routed component.
+
+    `up --wait` returns when containers are healthy; Traefik adds their routes a moment
+    later, so the suite waits for that condition instead of racing it.
+    """
+    expected = {f"{c.compose_name}@docker" for c in reg.active(profiles) if c.route_host}
+    port = stack.host_port("traefik", reg.infrastructure["traefik"].ports["dashboard"])
+    url = f"http://127.0.0.1:{port}/api/http/routers"
+    started = time.monotonic()
+    missing = expected
+    while time.monotonic() - started < timeout:
+        try:
+            routers = httpx.get(url, timeout=5).json()
+            enabled = {r["name"] for r in routers if r.get("status") == "enabled"}
+            missing = expected - enabled
+            if not missing:
+                stack.timings["up"] = stack.timings.get("up", 0.0) + time.monotonic() - started
+                return
+        except (httpx.HTTPError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise StackError(
+        f"stack {stack.name}: traefik has no route for {', '.join(sorted(missing))} after "
+        f"{timeout:g}s: check their traefik.* labels in {compose.COMPOSE_FILE} and the "
+        "traefik log"
     )
 
 

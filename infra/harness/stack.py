@@ -204,8 +204,16 @@ class Stack:
                 if p.get("PublishedPort")
             )
             lines.append(f"  {container['Service']:<32} {container['State']:<8} {ports}")
+        lines.append(
+            "  routed services answer on the traefik port above with a Host header, e.g. "
+            "`curl -H 'Host: <service>.localhost' http://127.0.0.1:<port>/`"
+        )
         lines.append("remove it with:")
         lines.append("  " + " ".join(self.project.argv("down", "--volumes", "--remove-orphans")))
+        lines.append(
+            f"then delete {_relative(self.report_dir, self.root)}/ (its {RUN_ENV_FILE} "
+            "holds this run's database password)"
+        )
         return "\n".join(lines)
 
     # --- what the tests ask ----------------------------------------------------------------

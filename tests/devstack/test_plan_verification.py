@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import compose, no_registry, paths, registry, standin_build
+from harness import compose, no_registry, paths, registry, smoke, standin_build
 from harness.stack import Stack
 
 ROOT = paths.repo_root(Path(__file__))
@@ -58,6 +58,7 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     try:
         stack.up()
+        smoke.wait_for_routes(stack, reg, ["default"], smoke.ROUTES_TIMEOUT)
         yield stack
     finally:
         stack.down()

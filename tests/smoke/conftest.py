@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -97,8 +97,7 @@ def docker_services(
     pytestconfig: pytest.Config, docker_compose_project_name: str
 ) -> Iterator[Stack]:
     """The running stack (harness.stack.Stack), always torn down unless --keep."""
-    # Straight to the terminal: a failing stack's diagnosis must not wait behind capture.
-    say = pytestconfig.pluginmanager.get_plugin("terminalreporter").write_line
+    say = _terminal(pytestconfig)
     stack = smoke.stack_for(
         ROOT,
         project=docker_compose_project_name,
@@ -110,6 +109,9 @@ def docker_services(
     try:
         try:
             stack.up()
+            smoke.wait_for_routes(
+                stack, _registry(), pytestconfig.getoption("profiles"), smoke.ROUTES_TIMEOUT
+            )
         except StackError as exc:
             stack.down()
             # One line for the whole run, not the same error repeated for every test.
@@ -123,6 +125,18 @@ def docker_services(
         stack.down()
         stack.report_dir.mkdir(parents=True, exist_ok=True)
         (stack.report_dir / smoke.TIMINGS_FILE).write_text(json.dumps(stack.timings))
+
+
+def _terminal(config: pytest.Config) -> Callable[[str], None]:
+    """Write a line straight to the terminal: a stack's diagnosis must not wait in capture."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+
+    def say(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(line)
+
+    return say
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,114 @@
+"""Print smoke timings: cold, warm and code-only-change `nox -s smoke` against the floor.
+
+Usage: nox -s bench -- smoke [--repeat N] [--no-cold]
+The floor is a bare `docker compose up -d --wait` + `down -v` of the same stack with the
+same images: what any harness must pay. Runs in a throwaway clone of HEAD (your work tree
+is never touched); `--no-cold` keeps your annadata/* images, otherwise they are removed
+first so the cold run builds every service image (the stand-in bases are kept).
+Warm runs and floor runs alternate, so machine noise hits both alike; prints figures and
+ratios, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import compose, images, no_registry, proc, registry
+
+ROOT = Path(__file__).resolve().parents[1]
+CHANGED_FILE = "services/msp_mitra/backend/app.py"
+
+
+def _timed(argv: list[str], cwd: Path) -> float:
+    started = time.monotonic()
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip().splitlines()[-15:]
+        raise SystemExit(f"{' '.join(argv)} failed in {cwd}:\n" + "\n".join(tail))
+    return seconds
+
+
+def _smoke(clone: Path) -> float:
+    return _timed([sys.executable, "-m", "nox", "-s", "smoke"], clone)
+
+
+def _floor(clone: Path) -> float:
+    """Bare compose up --wait + down -v of the same stack: every profile, the smoke's images."""
+    env = clone / ".annadata" / "bench.env"
+    env.parent.mkdir(exist_ok=True)
+    values = {"ANNADATA_TAG": images.git_sha(clone), "POSTGRES_PASSWORD": "bench-only"}
+    if no_registry.decide().on:
+        values.update(no_registry.image_env(clone))
+    env.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+    project = compose.Project(
+        clone,
+        compose.unique_name("annadata-bench"),
+        (clone / compose.COMPOSE_FILE,),
+        (clone / compose.ENV_TEMPLATE, env),
+        tuple(registry.load(clone).profiles()),
+    )
+    started = time.monotonic()
+    try:
+        up = project("up", "--detach", "--wait", "--no-build", "--pull", "never", timeout=600)
+        if not up.ok:
+            raise SystemExit(f"floor: {up.last_error_line()}")
+    finally:
+        down = project("down", "--volumes", "--remove-orphans", timeout=300)
+    if not down.ok:
+        raise SystemExit(f"floor: down: {down.last_error_line()}")
+    return time.monotonic() - started
+
+
+def _remove_service_images() -> int:
+    listed = proc.run(["docker", "images", "--quiet", "--filter", "reference=annadata/*"])
+    ids = sorted(set(listed.stdout.split()))
+    if ids:
+        proc.run(["docker", "rmi", "--force", *ids], timeout=300)
+    return len(ids)
+
+
+def main(argv: list[str]) -> int:
+    """Run the scenarios in one clone and print one row each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="warm and floor runs (default 3)")
+    parser.add_argument("--no-cold", action="store_true", help="keep the annadata/* images")
+    args = parser.parse_args(argv)
+    rows: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="annadata-bench-") as tmp:
+        clone = Path(tmp) / "repo"
+        subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+        print(f"clone of {images.git_sha(ROOT)} in {clone}")
+        if not args.no_cold:
+            print(f"cold: removed {_remove_service_images()} annadata/* images")
+        # The first run also creates the clone's nox venv: "cold" is a new checkout's first run.
+        rows.append(("smoke, cold (new clone, no service images)", _smoke(clone)))
+        warm, floor = [], []
+        for _ in range(args.repeat):
+            warm.append(_smoke(clone))
+            floor.append(_floor(clone))
+        rows.append((f"smoke, warm (median of {args.repeat})", statistics.median(warm)))
+        source = clone / CHANGED_FILE
+        source.write_text(source.read_text() + "\n# bench: a code-only change\n")
+        rows.append((f"smoke, code-only change ({CHANGED_FILE})", _smoke(clone)))
+        floor_name = f"floor: compose up --wait + down -v (median of {args.repeat})"
+        rows.append((floor_name, statistics.median(floor)))
+    low = statistics.median(floor)
+    print(f"{'scenario':<62} {'seconds':>8} {'x floor':>8}")
+    for name, seconds in rows:
+        print(f"{name:<62} {seconds:8.1f} {seconds / low:8.2f}")
+    print(
+        f"warm runs: {', '.join(f'{s:.1f}' for s in warm)}; "
+        f"floor runs: {', '.join(f'{s:.1f}' for s in floor)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
