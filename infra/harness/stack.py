@@ -20,6 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.tag import Tag
 
 from harness import compose, proc
 from harness.errors import HarnessError
@@ -46,28 +47,28 @@ def override_for(config: Mapping[str, Any]) -> dict[str, Any]:
 
     Every published port becomes an ephemeral 127.0.0.1 port, so the run never collides
     with a dev stack or another run; nothing restarts, so a crash fails `up --wait` at
-    once instead of looping; healthchecks poll faster.
+    once instead of looping; healthchecks poll faster; a developer's per-service `.env`
+    files are not read, so the run tests what is committed.
     """
     services: dict[str, Any] = {}
     for name, spec in sorted(config.get("services", {}).items()):
+        no_env_files = CommentedSeq()
+        no_env_files.yaml_set_ctag(Tag(suffix="!reset"))
         # Quoted: a bare `no` is a boolean to YAML 1.1 readers.
-        entry: dict[str, Any] = {"restart": DoubleQuotedScalarString("no")}
+        entry: dict[str, Any] = {
+            "restart": DoubleQuotedScalarString("no"),
+            "env_file": no_env_files,
+        }
         targets = sorted({int(p["target"]) for p in spec.get("ports", [])})
         if targets:
             ports = CommentedSeq([f"127.0.0.1::{target}" for target in targets])
-            ports.yaml_set_ctag(_override_tag())
+            # `!override` replaces the base file's list instead of appending to it.
+            ports.yaml_set_ctag(Tag(suffix="!override"))
             entry["ports"] = ports
         if spec.get("healthcheck", {}).get("test"):
             entry["healthcheck"] = {"interval": FAST_HEALTH_INTERVAL}
         services[name] = entry
     return {"services": services}
-
-
-def _override_tag() -> Any:
-    from ruamel.yaml.tag import Tag
-
-    # Compose's `!override` replaces the base file's list instead of appending to it.
-    return Tag(suffix="!override")
 
 
 def write_yaml(data: Mapping[str, Any], path: Path) -> None:

@@ -50,7 +50,8 @@ def test_override_makes_every_published_port_ephemeral_and_nothing_restart(tmp_p
     text = path.read_text()
     assert "ports: !override" in text  # replaces, not appends to, the base file's ports
     assert 'restart: "no"' in text
-    data = YAML(typ="safe").load(io.StringIO(text.replace("!override", "")))
+    assert "env_file: !reset []" in text  # a developer's per-service .env is not read
+    data = YAML(typ="safe").load(io.StringIO(text.replace("!override", "").replace("!reset", "")))
     services = data["services"]
     assert services["api"]["ports"] == ["127.0.0.1::8001"]
     assert services["proxy"]["ports"] == ["127.0.0.1::80", "127.0.0.1::8080"]
