@@ -5,9 +5,10 @@ The floor is a bare `docker compose up -d --wait` + `down -v` of the same stack 
 same images: what any harness must pay. Two floors: with the committed compose file
 alone (what a developer's `up --wait` costs), and with the smoke's own per-run override
 (fast healthchecks, ephemeral ports): the second is the fair one for the harness's overhead.
-Runs in a throwaway clone of HEAD (your work tree is never touched); `--no-cold` keeps
-your annadata/* images, otherwise they are removed first so the cold run builds every
-service image (the stand-in bases are kept).
+Runs in a throwaway clone of HEAD (your work tree is never touched). Unless `--no-cold`,
+the annadata/* images and every dangling image (the classic builder's cache of earlier
+builds) are removed first, so the cold run builds every service image from its base;
+the stand-in bases are kept.
 Warm runs and floor runs alternate, so machine noise hits both alike; prints figures and
 ratios, asserts nothing.
 """
@@ -93,6 +94,8 @@ def _remove_service_images() -> int:
     ids = sorted(set(listed.stdout.split()))
     if ids:
         proc.run(["docker", "rmi", "--force", *ids], timeout=300)
+    # Untagged leftovers of earlier builds are the classic builder's layer cache.
+    proc.run(["docker", "image", "prune", "--force"], timeout=300)
     return len(ids)
 
 
