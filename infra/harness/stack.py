@@ -36,6 +36,8 @@ BUILD_TIMEOUT = 1800
 # Healthchecks poll this often in a throwaway stack, so `up --wait` returns sooner.
 FAST_HEALTH_INTERVAL = "2s"
 PROJECT_LABEL = "com.docker.compose.project"
+# Exit status of a command ended by SIGINT, as shells and compose report it.
+INTERRUPTED = 130
 
 
 class StackError(HarnessError):
@@ -161,6 +163,9 @@ class Stack:
             timeout=self.wait_timeout + (BUILD_TIMEOUT if self.build else 120),
         )  # fmt: skip
         self.timings["up"] = time.monotonic() - started
+        if done.returncode == INTERRUPTED:
+            # compose got the Ctrl-C and we did not (SIGINT ignored here): still a Ctrl-C.
+            raise KeyboardInterrupt(f"stack {self.name}: `compose up` was interrupted")
         if not done.ok:
             raise StackError(self._diagnose(done))
 
@@ -282,7 +287,11 @@ class Stack:
                 f"{c.get('ExitCode', '')}"
             )
         # Exited or unhealthy containers fail `up --wait` at once; otherwise it timed out.
-        hard = [c for c in failing if c.get("State") != "running" or c.get("Health") == "unhealthy"]
+        # ("created" containers wait on a failed dependency: effects, not causes.)
+        hard = [
+            c for c in failing
+            if c.get("State") not in ("running", "created") or c.get("Health") == "unhealthy"
+        ]  # fmt: skip
         named = hard or failing
         described = []
         for c in named:
@@ -339,6 +348,8 @@ def _why(container: dict[str, Any], state: dict[str, Any]) -> str:
         return f"exited ({container.get('ExitCode')})"
     if status == "restarting":
         return f"restarting (last exit {state.get('ExitCode', '?')})"
+    if status == "created":
+        return "not started (waits for a dependency)"
     if status != "running":
         return status
     health = container.get("Health") or "no health"

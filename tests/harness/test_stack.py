@@ -77,12 +77,14 @@ def test_a_failed_up_names_the_exited_service_not_the_healthy_one(tmp_path: Path
     ps = _ps(
         {"Service": "db", "State": "running", "Health": "healthy", "ID": "1"},
         {"Service": "api", "State": "exited", "Health": "", "ExitCode": 3, "ID": "2"},
+        {"Service": "web", "State": "created", "Health": "", "ExitCode": 0, "ID": "3"},
     )
     fake.answers[("docker", "compose", "--project-name", "p", "--project-directory",
                   str(tmp_path), "--file", str(tmp_path / "c.yml"), "ps")] = ok(ps)  # fmt: skip
     headline = s._diagnose(proc.Result((), 1, "", "container p-api-1 exited (3)"))
     assert headline.startswith("stack p: a service failed to start: api exited (3) ")
     assert "db" not in headline
+    assert "web" not in headline  # waiting on api: an effect, shown in the ps table only
     assert "--- api: exited (3)" in "\n".join(said)
 
 
