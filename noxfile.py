@@ -15,13 +15,14 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
-nox.options.sessions = ["lint", "unit", "standins", "stack", "smoke", "devstack"]
+nox.options.sessions = ["lint", "unit", "standins", "stack", "smoke", "contract", "devstack"]
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
 DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
+CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 LIBS = "libs/annadata_common"
 # What `nox -s new-service` copies; its tests must pass as they stand.
@@ -43,6 +44,9 @@ def _python_components() -> dict[str, str]:
 
 
 PYTHON_COMPONENTS = _python_components()
+# Backends commit an openapi.yaml; `unit` checks it against the app (contract drift).
+CONTRACT_TARGETS = ["template", *(ref for ref in PYTHON_COMPONENTS if ref.endswith(".backend"))]
+RUAMEL = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ruamel.yaml=="))
 
 
 def _install_harness(session: nox.Session, *extra: str) -> None:
@@ -75,8 +79,23 @@ def unit(session: nox.Session, target: str) -> None:
     session.install("--no-deps", f"./{LIBS}")
     session.install(*TEST_DEPS, "httpx==0.28.1")
     session.run("python", "-m", "pip", "check")
+    if target in CONTRACT_TARGETS:
+        # The drift check imports the app, so it runs in the app's venv: ruamel.yaml is its
+        # one dependency, and the harness comes from PYTHONPATH (installing it would make
+        # `pip check` fail on the harness's other dependencies).
+        session.install(RUAMEL)
+    update = "--update-openapi" in session.posargs
+    pytest_args = [a for a in session.posargs if a != "--update-openapi"]
     session.chdir(directory)
-    session.run("python", "-m", "pytest", "tests", *session.posargs)
+    session.run("python", "-m", "pytest", "tests", *pytest_args)
+    if target in CONTRACT_TARGETS:
+        # Backends have images, so `contract --update` fixes them; the template has none.
+        fix = "nox -s contract -- --update"
+        if target == "template":
+            fix = "nox -s 'unit(target=\"template\")' -- --update-openapi"
+        drift = ["python", "-m", "harness.openapi_drift", str(Path.cwd()), "--fix", fix]
+        harness_path = {"PYTHONPATH": str(Path(__file__).parent / "infra")}
+        session.run(*drift, *(["--update"] if update else []), env=harness_path)
 
 
 @nox.session(tags=["docker"])
@@ -128,6 +147,19 @@ def smoke(session: nox.Session) -> None:
     session.run(
         "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
     )
+
+
+@nox.session(tags=["docker"])
+def contract(session: nox.Session) -> None:
+    """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
+    _install_harness(session, *CONTRACT_DEPS)
+    if "--update" not in session.posargs:
+        # The checker first: it must catch a service that breaks its contract.
+        session.run("pytest", "tests/contract", interrupt_timeout=TEARDOWN_GRACE_S)
+    session.run(
+        "python", "-m", "harness", "contract", *session.posargs,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
 
 
 @nox.session(tags=["docker"])

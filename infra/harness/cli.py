@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness import (
+    contract,
     dockerfiles,
     doctor,
     engine,
@@ -31,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except HarnessError as exc:
+        if isinstance(exc.__context__, HarnessError):
+            # Raised during cleanup of an earlier failure: that one is the cause.
+            print(f"error: {exc.__context__}", file=sys.stderr)
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -75,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_smoke)
+
+    cmd = sub.add_parser("contract", help="OpenAPI contracts: drift, breaking changes, live")
+    cmd.add_argument("--update", action="store_true", help="rewrite openapi.yaml from the apps")
+    cmd.add_argument("--base", help="git ref to compare against (default: merge-base with main)")
+    cmd.add_argument("--thorough", action="store_true", help="10x the examples per operation")
+    cmd.add_argument("--offline", action="store_true", help="skip the live schemathesis run")
+    cmd.add_argument("--keep", action="store_true", help="leave the live stack up afterwards")
+    cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
+    cmd.set_defaults(func=_contract)
 
     cmd = sub.add_parser("dockerfiles", help="check (or --write) service Dockerfiles")
     cmd.add_argument("--write", action="store_true", help="rewrite them from their templates")
@@ -131,6 +144,18 @@ def _smoke(args: argparse.Namespace) -> int:
         keep=args.keep,
         wait_timeout=args.wait_timeout,
         pytest_args=args.extra,
+        allow_provision=not args.no_provision,
+    )
+
+
+def _contract(args: argparse.Namespace) -> int:
+    return contract.run(
+        _root(args),
+        update=args.update,
+        base=args.base,
+        thorough=args.thorough,
+        offline=args.offline,
+        keep=args.keep,
         allow_provision=not args.no_provision,
     )
 

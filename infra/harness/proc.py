@@ -51,6 +51,7 @@ def run(
     log: Path | None = None,
     env: Mapping[str, str] | None = None,
     shielded: bool = False,
+    cwd: Path | None = None,
 ) -> Result:
     """Run argv; a missing program or a timeout becomes a Result, never an exception.
 
@@ -59,7 +60,11 @@ def run(
     env= replaces the environment. shielded=True starts the command in its own session,
     so a Ctrl-C at the terminal does not reach it (teardown must finish).
     """
-    extra = {"env": dict(env) if env is not None else None, "start_new_session": shielded}
+    extra = {
+        "env": dict(env) if env is not None else None,
+        "start_new_session": shielded,
+        "cwd": cwd,
+    }
     try:
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)

@@ -43,6 +43,7 @@ def stack_for(
     profiles: Sequence[str] | None,
     tag: str,
     wait_timeout: int = DEFAULT_WAIT_TIMEOUT,
+    reports: Path | None = None,
     say: Callable[[str], None] = print,
 ) -> Stack:
     """The smoke stack: docker-compose.yml, .env.example, then this run's own env file.
@@ -68,7 +69,7 @@ def stack_for(
         root,
         [root / compose.COMPOSE_FILE],
         name=project,
-        report_dir=report_dir(root, project),
+        report_dir=reports or report_dir(root, project),
         env_files=[root / compose.ENV_TEMPLATE],
         run_env=run_env,
         profiles=chosen,

@@ -11,7 +11,7 @@ from db import Commodity, MspPrice, PriceObservation, make_engine, seed
 from fastapi import FastAPI, HTTPException, Query
 from fastapi import Path as PathParam
 from msp_logic import check_marketing_year, compare_to_msp, year_over_year
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, StrictInt, field_validator
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -19,16 +19,30 @@ from annadata_common.app_factory import create_service_app
 from annadata_common.health import database_check
 
 Year = Annotated[str, PathParam(description="Marketing year, e.g. 2024-25")]
+# Commodity slugs as stored; anything else (a NUL byte, say) is a 422, never a database error.
+SLUG_PATTERN = r"^[a-z0-9_-]{1,64}$"
+Slug = Annotated[str, PathParam(pattern=SLUG_PATTERN, examples=["wheat"])]
 
 
 class ObservationIn(BaseModel):
     """A market price seen by the caller, to be stored and compared against the MSP."""
 
-    commodity: str = Field(examples=["wheat"])
+    commodity: str = Field(pattern=SLUG_PATTERN, examples=["wheat"])
     marketing_year: str = Field(examples=["2025-26"])
-    market: str = Field(min_length=1, max_length=128, examples=["Khanna APMC"])
-    rs_per_quintal: int = Field(gt=0, le=1_000_000)
+    # No control characters: Postgres refuses NUL in text, and none belong in a market name.
+    market: str = Field(
+        min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]+$", examples=["Khanna APMC"]
+    )
+    rs_per_quintal: StrictInt = Field(gt=0, le=1_000_000)
     observed_on: date
+
+    @field_validator("observed_on", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        # Lax pydantic reads the number 0 as 1970-01-01; the contract says an ISO date string.
+        if not isinstance(value, str):
+            raise ValueError("observed_on must be an ISO date string, e.g. 2025-04-15")
+        return value
 
     @field_validator("marketing_year")
     @classmethod
@@ -108,7 +122,7 @@ def create_app(settings: MspSettings | None = None, engine: Engine | None = None
             ]
 
     @app.get("/api/v1/msp/{commodity}", tags=["msp"])
-    def msp_history(commodity: str) -> dict[str, object]:
+    def msp_history(commodity: Slug) -> dict[str, object]:
         """Every recorded MSP of one commodity."""
         with Session(engine) as session:
             c = _commodity(session, commodity)
@@ -128,7 +142,7 @@ def create_app(settings: MspSettings | None = None, engine: Engine | None = None
             }
 
     @app.get("/api/v1/msp/{commodity}/changes", tags=["msp"])
-    def msp_changes(commodity: str) -> dict[str, object]:
+    def msp_changes(commodity: Slug) -> dict[str, object]:
         """Year-over-year MSP change of one commodity."""
         with Session(engine) as session:
             c = _commodity(session, commodity)
@@ -136,7 +150,7 @@ def create_app(settings: MspSettings | None = None, engine: Engine | None = None
             return {"commodity": c.slug, "changes": year_over_year(pairs)}
 
     @app.get("/api/v1/msp/{commodity}/{year}", tags=["msp"])
-    def msp_for_year(commodity: str, year: Year) -> dict[str, object]:
+    def msp_for_year(commodity: Slug, year: Year) -> dict[str, object]:
         """The MSP of one commodity in one marketing year."""
         year = _valid_year(year)
         with Session(engine) as session:
@@ -153,7 +167,7 @@ def create_app(settings: MspSettings | None = None, engine: Engine | None = None
 
     @app.get("/api/v1/msp/{commodity}/{year}/compare", tags=["msp"])
     def compare(
-        commodity: str,
+        commodity: Slug,
         year: Year,
         market_price: Annotated[float, Query(gt=0, le=1_000_000, description="Rs/quintal")],
     ) -> dict[str, object]:
@@ -185,7 +199,10 @@ def create_app(settings: MspSettings | None = None, engine: Engine | None = None
             return _observation_out(obs, msp)
 
     @app.get("/api/v1/observations/{observation_id}", tags=["observations"])
-    def get_observation(observation_id: int) -> dict[str, object]:
+    def get_observation(
+        # Bounded to Postgres's integer: a larger id is a 422, not a database error (500).
+        observation_id: Annotated[int, PathParam(ge=1, le=2_147_483_647)],
+    ) -> dict[str, object]:
         """One stored observation (read back from the database)."""
         with Session(engine) as session:
             obs = session.get(PriceObservation, observation_id)
@@ -197,7 +214,8 @@ def create_app(settings: MspSettings | None = None, engine: Engine | None = None
 
     @app.get("/api/v1/observations", tags=["observations"])
     def list_observations(
-        commodity: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100
+        commodity: Annotated[str | None, Query(pattern=SLUG_PATTERN)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> list[dict[str, object]]:
         """Stored observations, newest first, optionally for one commodity."""
         with Session(engine) as session:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from config import YieldSettings
 from fastapi import FastAPI, HTTPException
 from fastapi import Path as PathParam
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from annadata_common.app_factory import create_service_app
 from annadata_common.health import HealthCheck, redis_check
@@ -31,7 +31,8 @@ def _features_model(name: str, features: list[str]) -> type[BaseModel]:
     fields: dict[str, Any] = {
         f: (float, Field(ge=FEATURE_RANGES[f][0], le=FEATURE_RANGES[f][1])) for f in features
     }
-    return create_model(name, **fields)
+    # Strict: `true` is not a rainfall; JSON numbers only (ints are fine, booleans are not).
+    return create_model(name, __config__=ConfigDict(strict=True), **fields)
 
 
 YieldFeatures = _features_model("YieldFeatures", YIELD_FEATURES)
@@ -138,7 +139,10 @@ def create_app(settings: YieldSettings | None = None, redis_connection: Any = No
         }
 
     @app.get("/api/v1/jobs/{job_id}", tags=["jobs"])
-    def job_status(job_id: Annotated[str, PathParam(max_length=64)]) -> dict[str, Any]:
+    def job_status(
+        # RQ ids are hex UUIDs: anything else is a 422 before it reaches Redis.
+        job_id: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
+    ) -> dict[str, Any]:
         """Status of a job and, once finished, its result (404 for an unknown id)."""
         from rq.exceptions import NoSuchJobError
         from rq.job import Job

@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from annadata_common.errors import error_responses
 from annadata_common.health import HealthCheck, build_health_router
 from annadata_common.logging import configure_logging
 from annadata_common.settings import ServiceSettings
@@ -18,8 +19,9 @@ def create_service_app(
     version: str = "0.1.0",
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """FastAPI app with JSON logging, /health and /version already mounted."""
+    """FastAPI app with JSON logging, /health and /version, and its error bodies documented."""
     configure_logging(settings.service_name, settings.log_level)
+    fastapi_kwargs.setdefault("responses", error_responses())
     app = FastAPI(title=title, version=version, **fastapi_kwargs)
     app.include_router(build_health_router(settings.service_name, checks))
     app.include_router(build_version_router(settings))

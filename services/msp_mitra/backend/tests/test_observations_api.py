@@ -48,3 +48,18 @@ def test_seed_is_idempotent_and_data_persists(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/v1/msp/wheat").json()["prices"] == first
         assert client.get(f"/api/v1/observations/{obs_id}").status_code == 200
+
+
+def test_inputs_the_contract_forbids_are_422_not_stored_or_500(client: TestClient) -> None:
+    # Each was accepted or crashed before the contract tests (schemathesis) found it.
+    assert client.post("/api/v1/observations", json={**OBS, "observed_on": 0}).status_code == 422
+    assert client.post("/api/v1/observations", json={**OBS, "market": "a\x00b"}).status_code == 422
+    assert client.post(
+        "/api/v1/observations", json={**OBS, "rs_per_quintal": True}
+    ).status_code == (422)
+    assert client.get("/api/v1/observations", params={"commodity": "P\x00!"}).status_code == 422
+    assert client.get("/api/v1/msp/WHEAT%00").status_code == 422
+
+
+def test_an_id_beyond_the_database_integer_is_422(client: TestClient) -> None:
+    assert client.get("/api/v1/observations/11396319178349240").status_code == 422

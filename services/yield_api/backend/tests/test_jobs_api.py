@@ -67,3 +67,8 @@ def test_bad_batch_is_422_before_enqueue(
 def test_health_includes_redis(jobs_client: TestClient) -> None:
     checks = {c["name"]: c for c in jobs_client.get("/health").json()["checks"]}
     assert checks["redis"]["status"] == "ok"
+
+
+def test_a_job_id_that_is_not_an_rq_id_is_422(jobs_client: TestClient) -> None:
+    # Found by schemathesis: non-ASCII ids reached Redis and came back as a 500.
+    assert jobs_client.get("/api/v1/jobs/%F2%A1%89%87%F0%A5%BA%80").status_code == 422

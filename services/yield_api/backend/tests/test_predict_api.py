@@ -84,3 +84,9 @@ def test_jobs_without_redis_are_503(client: TestClient) -> None:
     response = client.post("/api/v1/jobs", json={"model": "crop_yield", "records": [GOOD]})
     assert response.status_code == 503
     assert "REDIS_URL" in response.json()["detail"]
+
+
+def test_a_boolean_is_not_a_number(client: TestClient) -> None:
+    # Lax validation read `false` as 0.0; schemathesis caught it (negative_data_rejection).
+    response = client.post("/api/v1/predict/yield", json={**GOOD, "irrigated_fraction": False})
+    assert response.status_code == 422

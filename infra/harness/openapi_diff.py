@@ -1,0 +1,127 @@
+"""Compare two OpenAPI documents as parsed data and say what differs, in a reviewer's terms.
+
+Operations and component schemas are reported as added, removed or changed (with the
+first differing JSON pointer inside each); anything else as changed at its pointer.
+Imports only the standard library and ruamel.yaml: it also runs inside service venvs.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SPEC_FILE = "openapi.yaml"
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A YAML (or JSON) OpenAPI document as plain data."""
+    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
+
+
+def dump(spec: Mapping[str, Any]) -> str:
+    """The document as YAML in the committed files' style (block style, keys in order)."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.sort_base_mapping_type_on_output = False  # keep the generator's key order
+    yaml.width = 4096
+    out = io.StringIO()
+    yaml.dump(_plain(spec), out)
+    return out.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def pointer(*parts: str | int) -> str:
+    """A JSON pointer (RFC 6901) from raw path segments."""
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def operations(spec: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
+    """(path, method) -> operation object."""
+    return {
+        (path, method): op
+        for path, item in (spec.get("paths") or {}).items()
+        for method, op in (item or {}).items()
+        if method in METHODS
+    }
+
+
+def first_difference(a: Any, b: Any, at: tuple[str | int, ...] = ()) -> tuple | None:
+    """The path to the first place a and b differ, or None when equal."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        for key in [*a, *(k for k in b if k not in a)]:
+            if key not in a or key not in b:
+                return (*at, key)
+            found = first_difference(a[key], b[key], (*at, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            found = first_difference(x, y, (*at, i))
+            if found is not None:
+                return found
+        return None if len(a) == len(b) else (*at, min(len(a), len(b)))
+    return None if a == b else at
+
+
+def differences(committed: Mapping[str, Any], generated: Mapping[str, Any]) -> list[str]:
+    """What the generated document changes relative to the committed one, one line each."""
+    return list(_differences(committed, generated))
+
+
+def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[str]:
+    old_ops, new_ops = operations(old), operations(new)
+    for key in sorted(set(old_ops) | set(new_ops)):
+        label = f"operation {key[1].upper()} {key[0]}"
+        if key not in new_ops:
+            yield f"{label}: removed"
+        elif key not in old_ops:
+            yield f"{label}: added"
+        elif old_ops[key] != new_ops[key]:
+            where = first_difference(old_ops[key], new_ops[key]) or ()
+            yield f"{label}: changed at {pointer('paths', key[0], key[1], *where)}"
+    old_schemas = (old.get("components") or {}).get("schemas") or {}
+    new_schemas = (new.get("components") or {}).get("schemas") or {}
+    for name in sorted(set(old_schemas) | set(new_schemas)):
+        if name not in new_schemas:
+            yield f"schema {name}: removed"
+        elif name not in old_schemas:
+            yield f"schema {name}: added"
+        elif old_schemas[name] != new_schemas[name]:
+            where = first_difference(old_schemas[name], new_schemas[name]) or ()
+            yield f"schema {name}: changed at {pointer('components', 'schemas', name, *where)}"
+    rest_old = _without_covered(old)
+    rest_new = _without_covered(new)
+    where = first_difference(rest_old, rest_new)
+    if where is not None:
+        yield f"document: changed at {pointer(*where)}"
+
+
+def _without_covered(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The document minus operations and schemas (reported on their own above)."""
+    rest = {k: v for k, v in spec.items() if k != "paths"}
+    components = dict(rest.get("components") or {})
+    components.pop("schemas", None)
+    if components:
+        rest["components"] = components
+    else:
+        rest.pop("components", None)
+    paths = {
+        path: {k: v for k, v in (item or {}).items() if k not in METHODS}
+        for path, item in (spec.get("paths") or {}).items()
+    }
+    if any(paths.values()):
+        rest["paths"] = {p: item for p, item in paths.items() if item}
+    return rest

@@ -1,0 +1,78 @@
+"""Is a backend's committed openapi.yaml what its app generates? In-process, no Docker.
+
+Usage (inside the backend's own venv, as `nox -s unit` runs it):
+    python -m harness.openapi_drift services/<name>/backend [--update]
+Exits 1 with the differences, operation by operation, when the committed file is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.openapi_diff import SPEC_FILE, differences, dump, load
+
+# Settings that could leak the environment into a schema are unset while exporting.
+NEUTRAL_ENV = ("DATABASE_URL", "REDIS_URL")
+UPDATE_COMMAND = "nox -s contract -- --update"
+
+
+def generate(backend_dir: Path) -> dict[str, Any]:
+    """The app's own OpenAPI document: import <backend_dir>/app.py and call app.openapi()."""
+    for name in NEUTRAL_ENV:
+        os.environ.pop(name, None)
+    sys.path.insert(0, str(backend_dir.resolve()))
+    module = importlib.import_module("app")
+    return json.loads(json.dumps(module.app.openapi()))
+
+
+def report(
+    backend_dir: Path,
+    committed: dict[str, Any],
+    generated: dict[str, Any],
+    fix: str = UPDATE_COMMAND,
+) -> list[str]:
+    """Lines describing drift (empty when the committed file matches)."""
+    found = differences(committed, generated)
+    if not found:
+        return []
+    target = backend_dir / SPEC_FILE
+    return [
+        f"{target}: {len(found)} difference(s) from what the app generates "
+        f"(run `{fix}` and review the diff):",
+        *(f"  - {line}" for line in found),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Check (or --update) one backend's openapi.yaml."""
+    parser = argparse.ArgumentParser(prog="python -m harness.openapi_drift", description=__doc__)
+    parser.add_argument("backend_dir", type=Path)
+    parser.add_argument("--update", action="store_true", help="rewrite openapi.yaml")
+    parser.add_argument("--fix", default=UPDATE_COMMAND, help="the command the error names")
+    args = parser.parse_args(argv)
+    target = args.backend_dir / SPEC_FILE
+    generated = generate(args.backend_dir)
+    if args.update:
+        target.write_text(dump(generated), encoding="utf-8")
+        print(f"wrote {target}")
+        return 0
+    if not target.is_file():
+        print(f"{target}: missing: run `{args.fix}` to create it", file=sys.stderr)
+        return 1
+    lines = report(args.backend_dir, load(target), generated, args.fix)
+    if lines:
+        print("\n".join(lines), file=sys.stderr)
+        return 1
+    print(f"{target}: matches the app")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Breaking changes against a base ref, in a real (temporary) git repository."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import contract
+from harness.openapi_diff import dump
+
+from .test_breaking import BEFORE
+
+SPEC = "services/demo/backend/openapi.yaml"
+
+
+def _git(repo: Path, *argv: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository whose main has the demo spec, checked out on a feature branch."""
+    _git(tmp_path, "init", "--quiet", "--initial-branch=main")
+    _git(tmp_path, "config", "user.email", "ci@example.invalid")
+    _git(tmp_path, "config", "user.name", "CI")
+    (tmp_path / SPEC).parent.mkdir(parents=True)
+    (tmp_path / SPEC).write_text(dump(BEFORE))
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "--quiet", "-m", "v1")
+    _git(tmp_path, "switch", "--quiet", "-c", "feature")
+    return tmp_path
+
+
+def _change(repo: Path, spec: dict[str, Any]) -> None:
+    (repo / SPEC).write_text(dump(spec))
+    _git(repo, "commit", "--quiet", "-am", "change")
+
+
+def test_the_default_base_is_the_merge_base_with_main(repo: Path):
+    assert contract.default_base(repo) == _git(repo, "rev-parse", "main")
+
+
+def test_removing_an_endpoint_on_a_branch_is_breaking_with_rule_and_pointer(repo: Path):
+    after = copy.deepcopy(BEFORE)
+    del after["paths"]["/api/v1/models"]
+    _change(repo, after)
+    found, accepted = contract.breaking_against(repo, SPEC, contract.default_base(repo))
+    assert [(f.rule, f.pointer) for f in found if f.breaking] == [
+        ("api-removed-without-deprecation", "/paths/~1api~1v1~1models/get")
+    ]
+    assert not accepted
+
+
+def test_removing_a_response_field_is_breaking_and_adding_an_optional_one_is_not(repo: Path):
+    after = copy.deepcopy(BEFORE)
+    job_out = after["components"]["schemas"]["JobOut"]
+    job_out["properties"]["queued_at"] = {"type": "string"}
+    _change(repo, after)
+    found, _ = contract.breaking_against(repo, SPEC, "main")
+    assert [f for f in found if f.breaking] == []
+    job_out["properties"].pop("status")
+    job_out["required"].remove("status")
+    _change(repo, after)
+    found, _ = contract.breaking_against(repo, SPEC, "main")
+    assert [f.rule for f in found if f.breaking] == ["response-required-property-removed"]
+
+
+def test_a_major_version_bump_accepts_the_break(repo: Path):
+    after = copy.deepcopy(BEFORE)
+    del after["paths"]["/api/v1/models"]
+    after["info"]["version"] = "2.0.0"
+    _change(repo, after)
+    found, accepted = contract.breaking_against(repo, SPEC, "main")
+    assert accepted
+    assert any(f.breaking for f in found)
+
+
+def test_a_spec_new_on_the_branch_has_no_base_to_compare(repo: Path):
+    other = "services/other/backend/openapi.yaml"
+    (repo / other).parent.mkdir(parents=True)
+    (repo / other).write_text(dump(BEFORE))
+    assert contract.breaking_against(repo, other, "main") is None
