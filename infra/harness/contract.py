@@ -218,7 +218,7 @@ def run(
     status = 0 if all(o.ok for o in outcomes.values()) else 1
     if not offline:
         status = max(status, _live(root, reg, backends, outcomes, tag, thorough, keep, say))
-    _print_report(root, outcomes, base, say)
+    _print_report(outcomes, base, live=not offline, say=say)
     return 1 if not all(o.ok for o in outcomes.values()) else status
 
 
@@ -267,7 +267,7 @@ def _live(
 
 
 def _print_report(
-    root: Path, outcomes: dict[str, Outcome], base: str | None, say: Callable[[str], None]
+    outcomes: dict[str, Outcome], base: str | None, live: bool, say: Callable[[str], None]
 ) -> None:
     for o in outcomes.values():
         for line in o.drift:
@@ -277,8 +277,8 @@ def _print_report(
             say(f"{o.service}: {kind} {f.rule} {f.pointer}: {f.message}")
         for line in o.repro:
             say(f"{o.service}: reproduce: {line}")
-    say(f"breaking changes against {base[:12] if base else '(no base ref)'}; "
-        f"JUnit XML in {REPORTS_DIR}/<service>.xml")  # fmt: skip
+    junit = f"; JUnit XML in {REPORTS_DIR}/<service>.xml" if live else "; live check skipped"
+    say(f"breaking changes against {base[:12] if base else '(no base ref)'}{junit}")
     header = f"{'service':<22} {'ops':>4} {'examples':>8} {'failures':>8} {'breaking':>8}  drift"
     say(header)
     for o in outcomes.values():
