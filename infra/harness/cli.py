@@ -14,6 +14,7 @@ from harness import (
     doctor,
     engine,
     images,
+    lint,
     no_registry,
     paths,
     registry,
@@ -89,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_contract)
 
+    cmd = sub.add_parser("lint", help="linters and stack policy: path:line: RULE message")
+    cmd.add_argument("--format", choices=lint.FORMATS, default="text")
+    cmd.add_argument("--output", type=Path, help="write the report here instead of stdout")
+    cmd.set_defaults(func=_lint)
+
     cmd = sub.add_parser("dockerfiles", help="check (or --write) service Dockerfiles")
     cmd.add_argument("--write", action="store_true", help="rewrite them from their templates")
     cmd.set_defaults(func=_dockerfiles)
@@ -158,6 +164,21 @@ def _contract(args: argparse.Namespace) -> int:
         keep=args.keep,
         allow_provision=not args.no_provision,
     )
+
+
+def _lint(args: argparse.Namespace) -> int:
+    root = _root(args)
+    started = time.monotonic()
+    found = lint.collect(root)
+    report = lint.render(found, args.format)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(report + "\n", encoding="utf-8")
+        print(lint.render(found, "text"))
+    else:
+        print(report)
+    print(f"lint: {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return 1 if lint.failed(found) else 0
 
 
 def _dockerfiles(args: argparse.Namespace) -> int:

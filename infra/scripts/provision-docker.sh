@@ -80,7 +80,7 @@ main() {
     print_versions
     return 0
   fi
-  [[ $EUID -eq 0 ]] && is_debian_like || instructions
+  if [[ $EUID -ne 0 ]] || ! is_debian_like; then instructions; fi
   if ! command -v dockerd >/dev/null 2>&1; then
     say "installing the engine from the distribution (docker.io)"
     apt-get update -qq

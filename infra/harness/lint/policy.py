@@ -1,0 +1,410 @@
+"""The stack's own rules, which no off-the-shelf linter knows; each finding has file:line.
+
+Compose is read with ruamel's round-trip loader for its line numbers (anchors and merge
+keys resolved, so a rule sees what compose sees).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from harness import dockerfiles, registry
+from harness.errors import HarnessError
+from harness.jsonpos import line_of
+from harness.lint.findings import Finding
+
+COMPOSE_FILE = "docker-compose.yml"
+ENV_TEMPLATE = ".env.example"
+MODELS_REGISTRY = "src/models/saved_models/model_registry.json"
+READ_ONLY_SOURCES = ("data/processed", "src/models/saved_models")
+# Compose sets these itself; .env.example need not list them.
+BUILTIN_VARIABLES = {"COMPOSE_PROJECT_NAME"}
+SECRET_NAME = re.compile(r"(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|PRIVATE_KEY)", re.IGNORECASE)
+VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<default>[^}]*)\}")
+PINNED_IMAGE_VARIABLE = re.compile(r"^\$\{[A-Z][A-Z0-9_]*_IMAGE:-(?P<default>[^}]+)\}$")
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+DEV_PROFILE = "dev"
+
+RULES = {
+    "ANN000": "services.json is invalid",
+    "ANN001": "registry, compose and files disagree",
+    "ANN002": "long-running service without a healthcheck",
+    "ANN003": "third-party image not named through a variable with a pinned default",
+    "ANN004": "host port not bound to 127.0.0.1, or bound twice",
+    "ANN005": "data or model mount is writable",
+    "ANN006": "app image runs as root",
+    "ANN007": "literal secret",
+    "ANN008": "variable compose reads is missing from .env.example",
+    "ANN009": "service Dockerfile drifted from its template",
+    "ANN010": "model registry: pickle model outside the dev profile, or a hash mismatch",
+}
+
+
+def check(root: Path) -> list[Finding]:
+    """Every policy finding in the repository at root, sorted by file and line."""
+    return sorted(_Policy(root).run())
+
+
+class _Policy:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def f(self, rule: str, path: str, line: int, message: str, hint: str) -> Finding:
+        return Finding(path, max(line, 1), rule, message, "policy", hint)
+
+    def run(self) -> Iterator[Finding]:
+        try:
+            self.reg = registry.load(self.root)
+        except HarnessError as exc:
+            path, _, rest = str(exc).partition(":")
+            line, _, message = rest.partition(":")
+            yield self.f("ANN000", path, int(line) if line.isdigit() else 1,
+                         message.strip() or str(exc), "fix services.json first")  # fmt: skip
+            return
+        self.registry_text = self.reg.path.read_text(encoding="utf-8")
+        self.compose_text = self._read(COMPOSE_FILE)
+        self.compose = YAML(typ="rt").load(self.compose_text) if self.compose_text else {}
+        self.services = (self.compose or {}).get("services") or {}
+        yield from self.agreement()
+        yield from self.healthchecks()
+        yield from self.compose_images()
+        yield from self.dockerfile_images_and_users()
+        yield from self.ports()
+        yield from self.mounts()
+        yield from self.secrets()
+        yield from self.env_template()
+        yield from self.drift()
+        yield from self.models()
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _read(self, rel: str) -> str:
+        path = self.root / rel
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+    def _line(self, mapping: Any, key: Any) -> int:
+        try:
+            return mapping.lc.key(key)[0] + 1
+        except (AttributeError, KeyError, TypeError):
+            return 1
+
+    def _item_line(self, sequence: Any, index: int) -> int:
+        try:
+            return sequence.lc.item(index)[0] + 1
+        except (AttributeError, KeyError, IndexError, TypeError):
+            return 1
+
+    def _text_line(self, text: str, needle: str) -> int:
+        index = text.find(needle)
+        return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
+    def _registry_line(self, comp: registry.Component) -> int:
+        return line_of(self.registry_text, ["services", comp.service, "components", comp.kind])
+
+    # --- ANN001 ------------------------------------------------------------------------------
+
+    def agreement(self) -> Iterator[Finding]:
+        known = {c.compose_name for c in self.reg.components()} | set(self.reg.infrastructure)
+        for comp in self.reg.components():
+            at = self._registry_line(comp)
+            if comp.compose_name not in self.services:
+                yield self.f("ANN001", "services.json", at,
+                             f"{comp.ref} has no compose service {comp.compose_name!r}",
+                             f"add it to {COMPOSE_FILE} (`nox -s new-service` does)")  # fmt: skip
+            needed = ["Dockerfile", "openapi.yaml"] if comp.kind == "backend" else ["Dockerfile"]
+            for name in needed:
+                if not (self.root / comp.directory / name).exists():
+                    yield self.f("ANN001", "services.json", at,
+                                 f"{comp.ref}: {comp.directory}/{name} is missing",
+                                 "create it (the service template has one)")  # fmt: skip
+        # Tests per service: its Python components carry them (frontends are checked live).
+        for service, comps in self.reg.services.items():
+            if not any((self.root / c.directory / "tests").is_dir() for c in comps):
+                yield self.f("ANN001", "services.json", line_of(self.registry_text,
+                             ["services", service]), f"{service} has no tests/ directory",
+                             "add tests beside its backend or worker")  # fmt: skip
+        for name in self.services:
+            if name not in known:
+                yield self.f("ANN001", COMPOSE_FILE, self._line(self.services, name),
+                             f"compose service {name!r} is not in services.json",
+                             "register it in services.json, or remove it")  # fmt: skip
+
+    # --- ANN002 ------------------------------------------------------------------------------
+
+    def healthchecks(self) -> Iterator[Finding]:
+        for name, spec in self.services.items():
+            health = (spec or {}).get("healthcheck")
+            if not health or health.get("disable") or not health.get("test"):
+                yield self.f("ANN002", COMPOSE_FILE, self._line(self.services, name),
+                             f"{name} has no healthcheck", "add one: `depends_on` and "
+                             "`up --wait` rely on it")  # fmt: skip
+
+    # --- ANN003 ------------------------------------------------------------------------------
+
+    def compose_images(self) -> Iterator[Finding]:
+        for name, spec in self.services.items():
+            image = str((spec or {}).get("image", ""))
+            if not image or image.startswith("annadata/"):
+                continue
+            match = PINNED_IMAGE_VARIABLE.match(image)
+            if not match or not _pinned(match["default"]):
+                yield self.f(
+                    "ANN003",
+                    COMPOSE_FILE,
+                    self._line(spec, "image"),
+                    f"{name}: image {image!r}",
+                    "use ${NAME_IMAGE:-image:tag} with a version tag (not latest)",
+                )
+
+    def dockerfile_images_and_users(self) -> Iterator[Finding]:
+        targets = {f"{c.directory}/Dockerfile": dockerfiles.TARGETS[c.kind]
+                   for c in self.reg.components()}  # fmt: skip
+        for template, target in (("infra/docker-templates/Dockerfile.python", "backend"),
+                                 ("infra/docker-templates/Dockerfile.node", "static")):  # fmt: skip
+            targets[template] = target
+        for rel in sorted(targets):
+            text = self._read(rel)
+            if text:
+                yield from self._dockerfile(rel, text, targets[rel])
+
+    def _dockerfile(self, rel: str, text: str, target: str) -> Iterator[Finding]:
+        users: dict[str, str | None] = {}
+        stage, stage_line = "", 1
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip()
+            arg = re.match(r"^ARG ([A-Z][A-Z0-9_]*_IMAGE)(?:=(.*))?$", line)
+            if arg and not _pinned(arg.group(2) or ""):
+                yield self.f(
+                    "ANN003",
+                    rel,
+                    number,
+                    f"ARG {arg.group(1)} has no pinned default",
+                    "give it a default with a version tag, e.g. python:3.11-slim",
+                )
+            frm = re.match(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line, re.IGNORECASE)
+            if frm:
+                base, name = frm.group(1), (frm.group(2) or "")
+                if not base.startswith("${") and base not in users and base != "scratch":
+                    yield self.f(
+                        "ANN003",
+                        rel,
+                        number,
+                        f"FROM {base} names an image directly",
+                        "name it through an ARG ..._IMAGE with a pinned default",
+                    )
+                stage, stage_line = name, number
+                users[stage] = users.get(base)  # a stage starts as the user of its base stage
+            user = re.match(r"^USER\s+(\S+)", line)
+            if user and stage in users:
+                users[stage] = user.group(1).split(":")[0]
+        if target in users and users[target] in (None, "root", "0"):
+            yield self.f(
+                "ANN006",
+                rel,
+                stage_line if stage == target else 1,
+                f"stage {target!r} runs as root",
+                "add `USER <non-root>` to it (the templates use uid 10001 / 101)",
+            )
+
+    # --- ANN004 ------------------------------------------------------------------------------
+
+    def ports(self) -> Iterator[Finding]:
+        seen: dict[str, str] = {}
+        for name, spec in self.services.items():
+            ports = (spec or {}).get("ports") or []
+            for index, entry in enumerate(ports):
+                at = self._item_line(ports, index)
+                host_ip, published = _port_parts(entry)
+                if host_ip != "127.0.0.1":
+                    yield self.f("ANN004", COMPOSE_FILE, at,
+                                 f"{name}: port {entry!r} is not bound to 127.0.0.1",
+                                 "write it as 127.0.0.1:HOST:CONTAINER")  # fmt: skip
+                if published and published in seen:
+                    yield self.f("ANN004", COMPOSE_FILE, at,
+                                 f"{name}: host port {published} is also {seen[published]}'s",
+                                 "give it the next free port (services.json)")  # fmt: skip
+                elif published:
+                    seen[published] = name
+
+    # --- ANN005 ------------------------------------------------------------------------------
+
+    def mounts(self) -> Iterator[Finding]:
+        # A shared (anchored) mount is one line to fix, however many services use it.
+        writable: dict[tuple[int, str], list[str]] = {}
+        for name, spec in self.services.items():
+            volumes = (spec or {}).get("volumes") or []
+            for index, entry in enumerate(volumes):
+                source, read_only = _mount_parts(entry)
+                if any(s in source for s in READ_ONLY_SOURCES) and not read_only:
+                    writable.setdefault((self._item_line(volumes, index), source), []).append(name)
+        for (line, source), names in sorted(writable.items()):
+            yield self.f("ANN005", COMPOSE_FILE, line,
+                         f"{', '.join(names)}: {source} is mounted writable",
+                         "mount it read-only (`:ro` or `read_only: true`)")  # fmt: skip
+
+    # --- ANN007 ------------------------------------------------------------------------------
+
+    def secrets(self) -> Iterator[Finding]:
+        for number, line in enumerate(self.compose_text.splitlines(), start=1):
+            for match in VARIABLE.finditer(line):
+                if (
+                    SECRET_NAME.search(match["name"])
+                    and match["op"] in (":-", "-")
+                    and match["default"]
+                ):
+                    yield self.f(
+                        "ANN007",
+                        COMPOSE_FILE,
+                        number,
+                        f"{match['name']} has a literal default in compose",
+                        "use ${NAME:?...} and put a dev default in .env.example",
+                    )
+            key_value = re.match(r"^\s*-?\s*([A-Za-z_][A-Za-z0-9_]*)\s*[:=]\s*(\S.*)$", line)
+            if key_value and SECRET_NAME.search(key_value.group(1)):
+                value = key_value.group(2).strip().strip("\"'")
+                if value and "${" not in value and not value.startswith("#"):
+                    yield self.f("ANN007", COMPOSE_FILE, number,
+                                 f"{key_value.group(1)} is a literal value",
+                                 "take it from the environment: ${NAME:?...}")  # fmt: skip
+        for rel in sorted({f"{c.directory}/Dockerfile" for c in self.reg.components()}):
+            for number, line in enumerate(self._read(rel).splitlines(), start=1):
+                match = re.match(r"^(ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[= ](\S+)", line.strip())
+                if match and SECRET_NAME.search(match.group(2)) and "$" not in match.group(3):
+                    yield self.f(
+                        "ANN007",
+                        rel,
+                        number,
+                        f"{match.group(2)} is baked into the image",
+                        "pass secrets at run time through the environment",
+                    )
+        templates = sorted(
+            str(p.relative_to(self.root)) for p in self.root.glob("services/**/.env.example")
+        )
+        for rel in [ENV_TEMPLATE, *templates]:
+            lines = self._read(rel).splitlines()
+            for number, line in enumerate(lines, start=1):
+                match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$", line.strip())
+                if not match or not SECRET_NAME.search(match.group(1)):
+                    continue
+                context = " ".join(lines[max(0, number - 4) : number - 1]).lower()
+                if "dev" not in context:
+                    yield self.f(
+                        "ANN007",
+                        rel,
+                        number,
+                        f"{match.group(1)} has a value not documented as a dev default",
+                        "say in the comment above it that it is a dev-only default",
+                    )
+
+    # --- ANN008 ------------------------------------------------------------------------------
+
+    def env_template(self) -> Iterator[Finding]:
+        listed = set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=", self._read(ENV_TEMPLATE), re.M))
+        reported = set()
+        for number, line in enumerate(self.compose_text.splitlines(), start=1):
+            if line.lstrip().startswith("#"):
+                continue
+            for match in VARIABLE.finditer(line):
+                name = match["name"]
+                if name in listed or name in BUILTIN_VARIABLES or name in reported:
+                    continue
+                reported.add(name)
+                yield self.f(
+                    "ANN008",
+                    COMPOSE_FILE,
+                    number,
+                    f"{name} is not in {ENV_TEMPLATE}",
+                    f"add `{name}=<safe local default>` to its service's block",
+                )
+
+    # --- ANN009 ------------------------------------------------------------------------------
+
+    def drift(self) -> Iterator[Finding]:
+        for rel in dockerfiles.drifted(self.root, self.reg):
+            line = dockerfiles.first_difference(self.root, self.reg, rel)
+            yield self.f("ANN009", rel, line, "differs from its template here",
+                         "run `python -m harness dockerfiles --write`; only first-block ARG "
+                         "defaults may differ")  # fmt: skip
+
+    # --- ANN010 ------------------------------------------------------------------------------
+
+    def models(self) -> Iterator[Finding]:
+        text = self._read(MODELS_REGISTRY)
+        models = (json.loads(text).get("models") or {}) if text else {}
+        folder = (self.root / MODELS_REGISTRY).parent
+        for name, entry in models.items():
+            at = line_of(text, ["models", name])
+            file = str(entry.get("file", ""))
+            if file.endswith(PICKLE_SUFFIXES) or entry.get("format") == "pickle":
+                yield self.f(
+                    "ANN010",
+                    MODELS_REGISTRY,
+                    at,
+                    f"{name} is a pickle model in the registry every profile mounts",
+                    "export it to ONNX (scripts/train_models.py), or keep it out of "
+                    "model_registry.json and load it only in the dev profile",
+                )
+            path = folder / file
+            if not path.is_file():
+                yield self.f(
+                    "ANN010",
+                    MODELS_REGISTRY,
+                    at,
+                    f"{name}: {file} is missing",
+                    "add the file or remove the entry",
+                )
+            elif hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
+                yield self.f(
+                    "ANN010",
+                    MODELS_REGISTRY,
+                    at,
+                    f"{name}: sha256 of {file} does not match",
+                    "retrain or update the hash (scripts/train_models.py writes both)",
+                )
+        for name, spec in self.services.items():
+            env = (spec or {}).get("environment") or {}
+            value = str(env.get("ALLOW_PICKLE_MODELS", "")).lower() if hasattr(env, "get") else ""
+            profiles = list((spec or {}).get("profiles") or [])
+            if value in ("1", "true", "yes") and DEV_PROFILE not in profiles:
+                yield self.f(
+                    "ANN010",
+                    COMPOSE_FILE,
+                    self._line(env, "ALLOW_PICKLE_MODELS"),
+                    f"{name} allows pickle models outside the {DEV_PROFILE} profile",
+                    f"move the service (or the setting) to `profiles: [{DEV_PROFILE}]`",
+                )
+
+
+def _pinned(reference: str) -> bool:
+    """image:tag or image@sha256:..., and the tag is not `latest`."""
+    reference = reference.strip()
+    if "@sha256:" in reference:
+        return True
+    name, _, tag = reference.rpartition(":")
+    return bool(name) and bool(tag) and "/" not in tag and tag != "latest"
+
+
+def _port_parts(entry: Any) -> tuple[str, str]:
+    """(host ip, published port default) of a compose port, short or long form."""
+    if hasattr(entry, "get"):
+        return str(entry.get("host_ip", "")), str(entry.get("published", ""))
+    text = VARIABLE.sub(lambda m: m["default"] or "", str(entry))
+    parts = text.split(":")
+    if len(parts) == 3:
+        return parts[0], parts[1]
+    return "", parts[0] if len(parts) == 2 else ""
+
+
+def _mount_parts(entry: Any) -> tuple[str, bool]:
+    """(source, read-only?) of a compose volume, short or long form."""
+    if hasattr(entry, "get"):
+        return str(entry.get("source", "")), bool(entry.get("read_only"))
+    parts = str(entry).split(":")
+    return parts[0], len(parts) > 2 and "ro" in parts[2].split(",")

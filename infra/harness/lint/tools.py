@@ -1,0 +1,268 @@
+"""The off-the-shelf linters, run with argument lists and read back as Findings.
+
+Each linter comes from a pinned PyPI wheel installed next to the interpreter running the
+harness (the lint session's venv), so none needs Docker or a download at lint time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from harness import proc
+from harness.lint.findings import Finding
+
+# Never linted: generated, vendored, or deliberately broken (the lint corpus itself).
+EXCLUDED_PARTS = {".git", ".nox", ".venv", "node_modules", "dist", "reports", ".annadata"}
+EXCLUDED_PREFIXES = ("tests/harness/fixtures/",)
+SHELL_SHEBANG = re.compile(r"^#!\s*(/usr/bin/env\s+)?/?(usr/)?(bin/)?(ba|da)?sh\b")
+
+
+def binary(name: str) -> str:
+    """A linter installed beside this interpreter (falls back to PATH)."""
+    here = Path(sys.executable).parent / name
+    return str(here) if here.exists() else name
+
+
+def files(root: Path) -> list[str]:
+    """Every file to consider, relative to root: git's view when root is a checkout."""
+    done = proc.run(
+        ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard"],
+        timeout=30,
+    )
+    if done.ok and done.stdout.strip():
+        names = done.stdout.splitlines()
+    else:
+        names = [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()]
+    return sorted(
+        n
+        for n in names
+        if not EXCLUDED_PARTS.intersection(Path(n).parts)
+        and not n.startswith(EXCLUDED_PREFIXES)
+        and (root / n).is_file()
+    )
+
+
+def dockerfiles(names: Iterable[str]) -> list[str]:
+    """Dockerfile and Dockerfile.* files."""
+    return [
+        n for n in names if Path(n).name == "Dockerfile" or Path(n).name.startswith("Dockerfile.")
+    ]
+
+
+def yaml_files(names: Iterable[str]) -> list[str]:
+    """YAML files, including committed samples (*.yml.sample)."""
+    return [n for n in names if n.endswith((".yml", ".yaml", ".yml.sample"))]
+
+
+def shell_scripts(root: Path, names: Iterable[str]) -> list[str]:
+    """*.sh, and any file whose first line is a sh/bash shebang (e.g. .ci/run)."""
+    found = []
+    for n in names:
+        if n.endswith(".sh"):
+            found.append(n)
+            continue
+        try:
+            with (root / n).open("rb") as fh:
+                first = fh.readline(200).decode("utf-8", "replace")
+        except OSError:
+            continue
+        if SHELL_SHEBANG.match(first):
+            found.append(n)
+    return found
+
+
+def _relative(root: Path, path: str) -> str:
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(root.resolve())) if p.is_absolute() else path
+    except ValueError:
+        return path
+
+
+def hadolint(root: Path, targets: Sequence[str], run: proc.Runner = proc.run) -> list[Finding]:
+    """hadolint with .hadolint.yaml; one finding per rule hit."""
+    if not targets:
+        return []
+    argv = [binary("hadolint"), "--no-fail", "--format", "json"]
+    if (root / ".hadolint.yaml").is_file():
+        argv += ["--config", str(root / ".hadolint.yaml")]
+    done = run([*argv, *targets], timeout=120, cwd=root)
+    try:
+        items = json.loads(done.stdout or "[]")
+    except json.JSONDecodeError:
+        return [_broken("hadolint", done)]
+    levels = {"error": "error", "warning": "error", "info": "warning", "style": "warning"}
+    return [
+        Finding(
+            _relative(root, i["file"]),
+            int(i["line"]),
+            i["code"],
+            i["message"],
+            "hadolint",
+            f"https://github.com/hadolint/hadolint/wiki/{i['code']}",
+            levels.get(i["level"], "error"),
+        )
+        for i in items
+    ]
+
+
+_YAMLLINT = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):\d+: \[(?P<level>\w+)\] (?P<msg>.*?)(?: \((?P<rule>[\w-]+)\))?$"
+)
+
+
+def yamllint(root: Path, targets: Sequence[str], run: proc.Runner = proc.run) -> list[Finding]:
+    """yamllint with .yamllint.yaml (`extends: default`)."""
+    if not targets:
+        return []
+    argv = [binary("yamllint"), "--format", "parsable"]
+    if (root / ".yamllint.yaml").is_file():
+        argv += ["--config-file", str(root / ".yamllint.yaml")]
+    done = run([*argv, *targets], timeout=120, cwd=root)
+    found = []
+    for line in done.stdout.splitlines():
+        m = _YAMLLINT.match(line)
+        if m:
+            level = "error" if m["level"] == "error" else "warning"
+            rule = f"yaml-{m['rule'] or 'syntax'}"
+            found.append(Finding(_relative(root, m["path"]), int(m["line"]), rule, m["msg"],
+                                 "yamllint", "", level))  # fmt: skip
+    if not done.ok and not found:
+        found.append(_broken("yamllint", done))
+    return found
+
+
+def shellcheck(root: Path, targets: Sequence[str], run: proc.Runner = proc.run) -> list[Finding]:
+    """shellcheck on shell scripts (json1 output)."""
+    if not targets:
+        return []
+    done = run([binary("shellcheck"), "--format", "json1", *targets], timeout=120, cwd=root)
+    try:
+        comments = json.loads(done.stdout or "{}").get("comments", [])
+    except json.JSONDecodeError:
+        return [_broken("shellcheck", done)]
+    return [
+        Finding(
+            _relative(root, c["file"]),
+            int(c["line"]),
+            f"SC{c['code']}",
+            c["message"],
+            "shellcheck",
+            f"https://www.shellcheck.net/wiki/SC{c['code']}",
+            "error" if c["level"] in ("error", "warning") else "warning",
+        )
+        for c in comments
+    ]
+
+
+def compose_config(
+    root: Path, compose_file: str, profiles: Sequence[str], run: proc.Runner = proc.run
+) -> list[Finding]:
+    """`docker compose config -q` once per profile (and the default stack)."""
+    found: dict[str, Finding] = {}
+    env_file = root / ".env.example"
+    for profile in ["", *profiles]:
+        argv = [binary("docker-compose"), "--project-directory", str(root), "-f", compose_file]
+        if env_file.is_file():
+            argv += ["--env-file", str(env_file)]
+        if profile:
+            argv += ["--profile", profile]
+        done = run([*argv, "config", "--quiet"], timeout=60, cwd=root)
+        if not done.ok:
+            message = done.last_error_line()
+            where = f" (profile {profile})" if profile else ""
+            if message in found:
+                continue  # the same error in every profile is one finding
+            found[message] = Finding(
+                compose_file, _compose_line(root / compose_file, message), "compose-config",
+                f"{message}{where}", "compose", "run `docker compose config` to see it in full",
+            )  # fmt: skip
+    return list(found.values())
+
+
+def _compose_line(path: Path, message: str) -> int:
+    """The line compose's message points at: `line N`, else the service it names."""
+    explicit = re.search(r"line (\d+)", message)
+    if explicit:
+        return int(explicit.group(1))
+    service = re.search(r"services\.([\w.-]+?)(?:\.| |$)", message)
+    if service:
+        from ruamel.yaml import YAML
+
+        services = (YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}).get("services")
+        try:
+            return services.lc.key(service.group(1))[0] + 1
+        except (AttributeError, KeyError):
+            pass
+    return 1
+
+
+def openapi(root: Path, targets: Sequence[str]) -> list[Finding]:
+    """openapi-spec-validator on each spec; the line is where the failing node starts."""
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    from ruamel.yaml import YAML
+
+    found = []
+    for target in targets:
+        text = (root / target).read_text(encoding="utf-8")
+        try:
+            document = YAML(typ="rt").load(text)
+            validate(json.loads(json.dumps(document)))
+        except OpenAPIValidationError as exc:
+            line = _line_of(document, list(exc.absolute_path))
+            found.append(Finding(target, line, "openapi-invalid", exc.message.splitlines()[0],
+                                 "openapi-spec-validator",
+                                 "regenerate with `nox -s contract -- --update`"))  # fmt: skip
+        except Exception as exc:  # a YAML error of any type is a finding
+            line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
+            found.append(Finding(target, line, "openapi-unreadable", str(exc).splitlines()[0],
+                                 "openapi-spec-validator"))  # fmt: skip
+    return found
+
+
+def _line_of(document: object, path: Sequence[str | int]) -> int:
+    """1-based line of the node at path in a ruamel round-trip document (its parent's, if none)."""
+    node, line = document, 1
+    for key in path:
+        lc = getattr(node, "lc", None)
+        try:
+            if lc is not None:
+                line = (lc.key(key)[0] if isinstance(key, str) else lc.item(key)[0]) + 1
+            node = node[key]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            break
+    return line
+
+
+def ruff(root: Path, run: proc.Runner = proc.run) -> list[Finding]:
+    """`ruff check` and `ruff format --check`."""
+    done = run([binary("ruff"), "check", "--output-format", "json", "."], timeout=120, cwd=root)
+    try:
+        items = json.loads(done.stdout or "[]")
+    except json.JSONDecodeError:
+        return [_broken("ruff", done)]
+    found = [
+        Finding(_relative(root, i["filename"]), int(i["location"]["row"]), i["code"] or "ruff",
+                i["message"], "ruff", "`ruff check --fix` may fix it" if i.get("fix") else "")
+        for i in items
+    ]  # fmt: skip
+    formatted = run([binary("ruff"), "format", "--check", "."], timeout=120, cwd=root)
+    for line in formatted.stdout.splitlines():
+        if line.startswith("Would reformat: "):
+            path = line.removeprefix("Would reformat: ").strip()
+            found.append(Finding(path, 1, "ruff-format", "not formatted", "ruff",
+                                 "run `ruff format`"))  # fmt: skip
+    return found
+
+
+def _broken(tool: str, done: proc.Result) -> Finding:
+    return Finding(".", 1, f"{tool}-failed", done.last_error_line(), tool,
+                   f"is {tool} installed? run `nox -s lint`")  # fmt: skip
+
+
+Runner = Callable[..., list[Finding]]

@@ -1,0 +1,95 @@
+"""The lint corpus (fixtures/lint/*.toml): each bad input gives exactly its findings.
+
+Every case edits a copy of this repository, which itself lints clean (asserted below), so
+each finding comes from the edit. The linters are the lint session's pinned wheels.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness import lint, paths
+from harness.lint import findings, policy, tools
+
+ROOT = paths.repo_root(Path(__file__))
+CORPUS = Path(__file__).parent / "fixtures" / "lint"
+CASES = sorted(CORPUS.glob("*.toml"))
+
+CHECKERS: dict[str, Callable[[Path], list[findings.Finding]]] = {
+    "policy": policy.check,
+    "ruff": tools.ruff,
+    "hadolint": lambda root: tools.hadolint(root, tools.dockerfiles(tools.files(root))),
+    "yamllint": lambda root: tools.yamllint(root, tools.yaml_files(tools.files(root))),
+    "shellcheck": lambda root: tools.shellcheck(root, tools.shell_scripts(root, tools.files(root))),
+    "compose": lambda root: tools.compose_config(root, policy.COMPOSE_FILE, ["ml"]),
+    "openapi-spec-validator": lambda root: tools.openapi(
+        root, [n for n in tools.files(root) if Path(n).name == "openapi.yaml"]
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the repository's files (what git sees), outside git."""
+    copy = tmp_path_factory.mktemp("repo")
+    for name in tools.files(ROOT):
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, copy / name)
+    return copy
+
+
+def _apply(case: dict, repo: Path) -> None:
+    for edit in case.get("edit", []):
+        path = repo / edit["file"]
+        text = path.read_text(encoding="utf-8")
+        assert text.count(edit["find"]) == 1, f"{edit['file']}: `find` must match exactly once"
+        path.write_text(text.replace(edit["find"], edit["replace"]), encoding="utf-8")
+    for write in case.get("write", []):
+        (repo / write["file"]).write_text(write["text"], encoding="utf-8")
+
+
+def test_every_rule_and_every_tool_has_a_case():
+    checked = {tomllib.loads(c.read_text())["checker"] for c in CASES}
+    expected_rules = {e["rule"] for c in CASES for e in tomllib.loads(c.read_text())["expect"]}
+    assert checked == set(CHECKERS)
+    assert set(policy.RULES) <= expected_rules
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=[c.stem for c in CASES])
+def test_a_bad_input_gives_exactly_its_findings(case_file: Path, pristine: Path, tmp_path: Path):
+    case = tomllib.loads(case_file.read_text(encoding="utf-8"))
+    repo = tmp_path / "repo"
+    shutil.copytree(pristine, repo)
+    _apply(case, repo)
+    found = CHECKERS[case["checker"]](repo)
+    got = sorted((f.rule, f.path, f.line) for f in found if f.level == "error")
+    want = sorted((e["rule"], e["path"], e["line"]) for e in case["expect"])
+    assert got == want, "\n".join(f.text() for f in found)
+
+
+def test_the_repository_lints_clean():
+    found = lint.collect(ROOT)
+    assert [f.text() for f in found if f.level == "error"] == []
+
+
+def test_reports_render_as_text_json_and_sarif():
+    sample = [
+        findings.Finding("docker-compose.yml", 12, "ANN004", "redis: port", "policy", "fix"),
+        findings.Finding("a.sh", 3, "SC2086", "quote it", "shellcheck", "", "warning"),
+    ]
+    text = lint.render(sample, "text").splitlines()
+    assert text[0] == "docker-compose.yml:12: ANN004 redis: port (fix)"
+    assert text[-1].startswith("lint: 1 errors: ruff 0, hadolint 0")
+    assert "shellcheck 0 (+1 warnings)" in text[-1]
+    assert json.loads(lint.render(sample, "json"))[0]["line"] == 12
+    sarif = json.loads(lint.render(sample, "sarif"))
+    policy_run = next(r for r in sarif["runs"] if r["tool"]["driver"]["name"] == "policy")
+    region = policy_run["results"][0]["locations"][0]["physicalLocation"]["region"]
+    assert (policy_run["results"][0]["ruleId"], region["startLine"]) == ("ANN004", 12)
+    assert sarif["version"] == "2.1.0"
