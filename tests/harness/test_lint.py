@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +29,7 @@ CHECKERS: dict[str, Callable[[Path], list[findings.Finding]]] = {
     "hadolint": lambda root: tools.hadolint(root, tools.dockerfiles(tools.files(root))),
     "yamllint": lambda root: tools.yamllint(root, tools.yaml_files(tools.files(root))),
     "shellcheck": lambda root: tools.shellcheck(root, tools.shell_scripts(root, tools.files(root))),
+    "actionlint": lambda root: tools.actionlint(root, tools.workflows(tools.files(root))),
     "compose": lambda root: tools.compose_config(root, policy.COMPOSE_FILE, ["ml"]),
     "openapi-spec-validator": lambda root: tools.openapi(
         root, [n for n in tools.files(root) if Path(n).name == "openapi.yaml"]
@@ -51,6 +54,7 @@ def _apply(case: dict, repo: Path) -> None:
         assert text.count(edit["find"]) == 1, f"{edit['file']}: `find` must match exactly once"
         path.write_text(text.replace(edit["find"], edit["replace"]), encoding="utf-8")
     for write in case.get("write", []):
+        (repo / write["file"]).parent.mkdir(parents=True, exist_ok=True)
         (repo / write["file"]).write_text(write["text"], encoding="utf-8")
 
 
@@ -93,3 +97,19 @@ def test_reports_render_as_text_json_and_sarif():
     region = policy_run["results"][0]["locations"][0]["physicalLocation"]["region"]
     assert (policy_run["results"][0]["ruleId"], region["startLine"]) == ("ANN004", 12)
     assert sarif["version"] == "2.1.0"
+
+
+def test_the_command_fails_with_the_pointer_and_writes_sarif(pristine: Path, tmp_path: Path):
+    repo = tmp_path / "repo"
+    shutil.copytree(pristine, repo)
+    case = tomllib.loads((CORPUS / "ann004-port-on-all-interfaces.toml").read_text())
+    _apply(case, repo)
+    sarif = tmp_path / "lint.sarif"
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "--root", str(repo), "lint", "--format", "sarif",
+         "--output", str(sarif)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "docker-compose.yml:110: ANN004 redis: port" in done.stdout
+    assert json.loads(sarif.read_text())["version"] == "2.1.0"

@@ -32,6 +32,7 @@ def collect(root: Path) -> list[findings.Finding]:
         *tools.hadolint(root, tools.dockerfiles(names)),
         *tools.yamllint(root, tools.yaml_files(names)),
         *tools.shellcheck(root, tools.shell_scripts(root, names)),
+        *tools.actionlint(root, tools.workflows(names)),
         *(
             tools.compose_config(root, policy.COMPOSE_FILE, profiles)
             if (root / policy.COMPOSE_FILE).is_file()

