@@ -13,6 +13,7 @@ TOOLS = (
     "hadolint",
     "yamllint",
     "shellcheck",
+    "actionlint",
     "compose",
     "openapi-spec-validator",
     "policy",
