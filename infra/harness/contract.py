@@ -18,7 +18,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import breaking, compose, engine, images, no_registry, proc, registry, smoke
+from harness import (
+    breaking,
+    compose,
+    engine,
+    images,
+    no_registry,
+    proc,
+    registry,
+    smoke,
+    standin_build,
+)
 from harness.errors import HarnessError
 from harness.openapi_diff import SPEC_FILE, differences, dump, load
 from harness.stack import Stack
@@ -183,8 +193,6 @@ def run(
     mode = no_registry.decide()
     say(mode.announcement())
     if mode.on:
-        from harness import standin_build
-
         standin_build.build(root)
     # Every component: the live check runs the whole stack, as the smoke suite does.
     built = images.build(root, [c.ref for c in reg.active(None)], mode=mode, say=say)
