@@ -60,7 +60,7 @@ def test_a_hand_edit_is_drift_and_write_repairs_it(registry_root):
     reg = registry.load(registry_root)
     assert len(dockerfiles.write_all(registry_root, reg)) == len(reg.components())
     target = registry_root / "services/yield_api/backend/Dockerfile"
-    target.write_text(target.read_text().replace("USER app", "USER root"))
+    target.write_text(target.read_text().replace("USER 10001:10001", "USER root"))
     assert dockerfiles.drifted(registry_root, reg) == ["services/yield_api/backend/Dockerfile"]
     assert dockerfiles.write_all(registry_root, reg) == ["services/yield_api/backend/Dockerfile"]
     assert dockerfiles.drifted(registry_root, reg) == []
@@ -72,7 +72,7 @@ def test_first_difference_points_at_the_edited_line(registry_root):
     dockerfiles.write_all(registry_root, reg)
     rel = "services/msp_mitra/backend/Dockerfile"
     lines = (registry_root / rel).read_text().splitlines()
-    edited = lines.index("USER app") + 1
+    edited = lines.index("USER 10001:10001") + 1
     lines[edited - 1] = "USER root"
     (registry_root / rel).write_text("\n".join(lines) + "\n")
     assert dockerfiles.first_difference(registry_root, reg, rel) == edited
