@@ -140,9 +140,12 @@ def standins(session: nox.Session) -> None:
 
 @nox.session(tags=["docker"])
 def stack(session: nox.Session) -> None:
-    """Prove the stack lifecycle on broken services: named failures, nothing left behind."""
+    """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
     _install_harness(session, *DOCKER_TEST_DEPS)
-    session.run("pytest", "tests/stack", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S)
+    session.run(
+        "pytest", "tests/stack", "tests/publish", *session.posargs,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
 
 
 @nox.session(tags=["docker"])
@@ -172,6 +175,13 @@ def contract(session: nox.Session) -> None:
         "python", "-m", "harness", "contract", *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
+
+
+@nox.session(tags=["docker"])
+def publish(session: nox.Session) -> None:
+    """Tag and push every image: `nox -s publish -- --registry R [--dry-run --allow-dirty]`."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "publish", *session.posargs)
 
 
 @nox.session(tags=["docker"])

@@ -17,6 +17,7 @@ from harness import (
     lint,
     no_registry,
     paths,
+    publish,
     registry,
     smoke,
     standin_build,
@@ -94,6 +95,16 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--format", choices=lint.FORMATS, default="text")
     cmd.add_argument("--output", type=Path, help="write the report here instead of stdout")
     cmd.set_defaults(func=_lint)
+
+    cmd = sub.add_parser("publish", help="tag and push every image (sha, branch, version, latest)")
+    cmd.add_argument(
+        "--registry", required=True, metavar="R",
+        help="registry and namespace, e.g. ghcr.io/<owner> or 127.0.0.1:5000",
+    )  # fmt: skip
+    cmd.add_argument("--dry-run", action="store_true", help="print the plan, push nothing")
+    cmd.add_argument("--allow-dirty", action="store_true", help="publish a dirty work tree")
+    cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
+    cmd.set_defaults(func=_publish)
 
     cmd = sub.add_parser("dockerfiles", help="check (or --write) service Dockerfiles")
     cmd.add_argument("--write", action="store_true", help="rewrite them from their templates")
@@ -179,6 +190,16 @@ def _lint(args: argparse.Namespace) -> int:
         print(report)
     print(f"lint: {time.monotonic() - started:.1f}s", file=sys.stderr)
     return 1 if lint.failed(found) else 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    return publish.run(
+        _root(args),
+        registry_prefix=args.registry,
+        dry_run=args.dry_run,
+        allow_dirty=args.allow_dirty,
+        allow_provision=not args.no_provision,
+    )
 
 
 def _dockerfiles(args: argparse.Namespace) -> int:

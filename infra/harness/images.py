@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -34,6 +36,39 @@ def git_sha(root: Path) -> str:
     """The short commit id the images are tagged with ("unknown" outside git)."""
     done = proc.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], timeout=10)
     return done.stdout.strip() if done.ok else "unknown"
+
+
+def source_url(root: Path) -> str:
+    """Where the code lives: GitHub's server and repository in Actions, else origin's URL."""
+    server, repo = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
+    if server and repo:
+        return f"{server}/{repo}"
+    done = proc.run(["git", "-C", str(root), "remote", "get-url", "origin"], timeout=10)
+    url = done.stdout.strip() if done.ok else ""
+    ssh = re.match(r"^git@([^:]+):(.+?)(\.git)?$", url)
+    return f"https://{ssh.group(1)}/{ssh.group(2)}" if ssh else url.removesuffix(".git")
+
+
+def version(root: Path) -> str | None:
+    """The release version when HEAD carries a tag vX.Y.Z, else None."""
+    done = proc.run(
+        ["git", "-C", str(root), "describe", "--tags", "--exact-match", "--match", "v[0-9]*"],
+        timeout=10,
+    )
+    return done.stdout.strip().removeprefix("v") if done.ok and done.stdout.strip() else None
+
+
+def _oci_labels(root: Path, sha: str) -> list[str]:
+    # created = the commit's time, not the build's: the same commit builds the same image.
+    done = proc.run(["git", "-C", str(root), "log", "-1", "--format=%H %cI"], timeout=10)
+    full, _, created = done.stdout.strip().partition(" ") if done.ok else (sha, "", "")
+    labels = {
+        "org.opencontainers.image.revision": full,
+        "org.opencontainers.image.source": source_url(root),
+        "org.opencontainers.image.created": created,
+        "org.opencontainers.image.version": version(root) or sha,
+    }
+    return [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
 
 
 def image_name(comp: registry.Component) -> str:
@@ -74,7 +109,7 @@ def build(
             "--file", f"{comp.directory}/Dockerfile",
             "--target", dockerfiles.TARGETS[comp.kind],
             "--build-arg", f"GIT_SHA={sha}",
-            "--label", f"org.opencontainers.image.revision={sha}",
+            *_oci_labels(root, sha),
             "--tag", f"{image}:{sha}", "--tag", f"{image}:dev",
         ]  # fmt: skip
         for variable, value in sorted(bases.items()):

@@ -1,0 +1,132 @@
+"""`nox -s publish`: tag and push every component image to a registry, traceable to its commit.
+
+Targets are `<registry>/annadata-<service>-<kind>:<tag>`, with the tags: the commit (short
+sha), the branch, the version on a vX.Y.Z tag, and `latest` only from main. Images are
+built first (cached), with the OCI labels source, revision, created and version.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import engine, images, no_registry, proc, registry, standin_build
+from harness.errors import HarnessError
+
+MAIN_BRANCH = "main"
+PUSH_TIMEOUT = 1800
+_DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class Push:
+    """One local image and the references it is pushed as."""
+
+    component: str
+    source: str
+    targets: tuple[str, ...]
+
+
+def branch(root: Path) -> str | None:
+    """The branch being published: GitHub's ref name in Actions, else git's (None if detached)."""
+    if os.environ.get("GITHUB_REF_TYPE") == "branch" and os.environ.get("GITHUB_REF_NAME"):
+        return os.environ["GITHUB_REF_NAME"]
+    done = proc.run(["git", "-C", str(root), "symbolic-ref", "--short", "-q", "HEAD"], timeout=10)
+    return (done.stdout.strip() or None) if done.ok else None
+
+
+def tags(sha: str, branch_name: str | None, version: str | None) -> list[str]:
+    """The tags of one publication, in order: sha, branch, version, latest (main only)."""
+    found = [sha]
+    if branch_name:
+        # A tag is [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}: feature/x becomes feature-x.
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "-", branch_name).lstrip(".-")[:128]
+        if safe and safe not in found:
+            found.append(safe)
+    if version:
+        found.append(version)
+    if branch_name == MAIN_BRANCH:
+        found.append("latest")
+    return found
+
+
+def plan(
+    root: Path, registry_prefix: str, sha: str, branch_name: str | None, version: str | None
+) -> list[Push]:
+    """What would be pushed where, for every component in the registry."""
+    prefix = registry_prefix.rstrip("/")
+    if not prefix or prefix != prefix.lower() or " " in prefix:
+        raise HarnessError(
+            f"publish: registry {registry_prefix!r} must be lowercase, e.g. ghcr.io/<owner> "
+            "or 127.0.0.1:5000"
+        )
+    wanted = tags(sha, branch_name, version)
+    return [
+        Push(
+            comp.ref,
+            f"{images.image_name(comp)}:{sha}",
+            tuple(f"{prefix}/annadata-{comp.compose_name}:{tag}" for tag in wanted),
+        )
+        for comp in registry.load(root).components()
+    ]
+
+
+def dirty(root: Path, run: proc.Runner = proc.run) -> list[str]:
+    """Paths `git status` reports as changed or untracked (what would not match the sha)."""
+    done = run(["git", "-C", str(root), "status", "--porcelain"], timeout=30)
+    return [line[3:] for line in done.stdout.splitlines() if line.strip()]
+
+
+def push(pushes: Sequence[Push], run: proc.Runner = proc.run) -> list[tuple[str, str]]:
+    """Tag and push every target; (reference, digest) per pushed reference."""
+    pushed = []
+    for item in pushes:
+        for target in item.targets:
+            tagged = run(["docker", "tag", item.source, target], timeout=60)
+            if not tagged.ok:
+                raise HarnessError(f"publish: {item.component}: {tagged.last_error_line()}")
+            done = run(["docker", "push", target], timeout=PUSH_TIMEOUT)
+            digest = _DIGEST.search(done.stdout)
+            if not done.ok or not digest:
+                raise HarnessError(
+                    f"publish: push of {target} failed ({done.last_error_line()}); "
+                    "is `docker login` done for this registry?"
+                )
+            pushed.append((target, digest.group(1)))
+    return pushed
+
+
+def run(
+    root: Path,
+    *,
+    registry_prefix: str,
+    dry_run: bool = False,
+    allow_dirty: bool = False,
+    allow_provision: bool = True,
+    say: Callable[[str], None] = print,
+) -> int:
+    """Refuse a dirty tree, build, print the plan, push; print each reference with its digest."""
+    changed = dirty(root)
+    if changed and not allow_dirty:
+        raise HarnessError(
+            f"publish: the work tree is dirty ({len(changed)} paths, e.g. {changed[0]}): "
+            "images would not match their commit; commit first or pass --allow-dirty"
+        )
+    sha = images.git_sha(root)
+    pushes = plan(root, registry_prefix, sha, branch(root), images.version(root))
+    for item in pushes:
+        say(f"{item.source} -> {', '.join(item.targets)}")
+    if dry_run:
+        say(f"publish: dry run, {sum(len(p.targets) for p in pushes)} references not pushed")
+        return 0
+    engine.ensure(root=root, allow_provision=allow_provision)
+    mode = no_registry.decide()
+    if mode.on:
+        standin_build.build(root)
+    say(images.table(images.build(root, mode=mode)))
+    for reference, digest in push(pushes):
+        say(f"pushed {reference}@{digest}")
+    return 0

@@ -1,0 +1,108 @@
+"""Publishing for real: push to a registry on 127.0.0.1, forget the image, pull it back by
+digest, run it, and get 200 from /health. The registry is `registry:2` (or its no-registry
+stand-in); the image is protein_engineering's backend, built for this commit.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness import images, no_registry, paths, proc, publish, registry, standin_build
+
+ROOT = paths.repo_root(Path(__file__))
+COMPONENT = "protein_engineering.backend"
+LABEL = f"org.annadata.test-run={uuid.uuid4().hex[:8]}"
+pytestmark = pytest.mark.docker
+
+
+def _docker(*argv: str, timeout: float = 300) -> proc.Result:
+    done = proc.run(["docker", *argv], timeout=timeout)
+    assert done.ok, f"docker {' '.join(argv)}: {done.last_error_line()}"
+    return done
+
+
+def _wait_for(url: str, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"{what} did not answer 200 at {url} within {timeout:g}s")
+
+
+@pytest.fixture(scope="module")
+def local_registry() -> Iterator[str]:
+    """host:port of a throwaway registry; removed (with its storage) afterwards."""
+    if no_registry.decide().on:
+        standin_build.build(ROOT, only=["registry"])
+        image = no_registry.image_env(ROOT)["REGISTRY_IMAGE"]
+    else:
+        image = "registry:2"
+    cid = _docker("run", "-d", "--label", LABEL, "-p", "127.0.0.1::5000", image).stdout.strip()
+    try:
+        port = _docker("port", cid, "5000/tcp").stdout.splitlines()[0].rsplit(":", 1)[1]
+        _wait_for(f"http://127.0.0.1:{port}/v2/", "the registry")
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.run(["docker", "rm", "--force", "--volumes", cid], timeout=120)
+
+
+def test_push_forget_pull_by_digest_run_and_health(local_registry: str, tmp_path: Path):
+    reg = registry.load(ROOT)
+    comp = reg.component(COMPONENT)
+    images.build(ROOT, [comp.ref], mode=no_registry.decide())
+    sha = images.git_sha(ROOT)
+    item = next(p for p in publish.plan(ROOT, local_registry, sha, "main", None)
+                if p.component == COMPONENT)  # fmt: skip
+    pushed = publish.push([item])
+    assert [ref for ref, _ in pushed] == list(item.targets)
+    digests = {digest for _, digest in pushed}
+    assert len(digests) == 1  # every tag names the same manifest
+    digest = digests.pop()
+    image_id = _docker("image", "inspect", "--format", "{{.Id}}", item.source).stdout.strip()
+    local_tags = json.loads(
+        _docker("image", "inspect", "--format", "{{json .RepoTags}}", image_id).stdout
+    )
+    container = ""
+    try:
+        # Forget it: every local tag goes, so the pull below must fetch from the registry.
+        _docker("rmi", *local_tags)
+        assert not proc.run(["docker", "image", "inspect", image_id], timeout=30).ok
+        by_digest = f"{item.targets[0].rsplit(':', 1)[0]}@{digest}"
+        _docker("pull", by_digest, timeout=600)
+        labels = json.loads(
+            _docker("image", "inspect", "--format", "{{json .Config.Labels}}", by_digest).stdout
+        )
+        head = proc.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"]).stdout.strip()
+        assert labels["org.opencontainers.image.revision"] == head
+        assert labels["org.opencontainers.image.version"] == sha
+        assert labels["org.opencontainers.image.created"]
+        container = _docker(
+            "run", "-d", "--label", LABEL, "-p", f"127.0.0.1::{comp.port}",
+            "-v", f"{ROOT / 'data/processed'}:/app/data/processed:ro", by_digest,
+        ).stdout.strip()  # fmt: skip
+        port = _docker("port", container, f"{comp.port}/tcp").stdout.splitlines()[0]
+        _wait_for(f"http://127.0.0.1:{port.rsplit(':', 1)[1]}/health", COMPONENT)
+    finally:
+        if container:
+            proc.run(["docker", "rm", "--force", container], timeout=120)
+        # Put the developer's tags back (same image id: the pull restored the same image).
+        for tag in local_tags:
+            if not tag.startswith(local_registry):
+                proc.run(["docker", "tag", f"{item.targets[0].rsplit(':', 1)[0]}@{digest}", tag])
+        proc.run(["docker", "rmi", f"{item.targets[0].rsplit(':', 1)[0]}@{digest}"], timeout=60)
+    if container:
+        gone = proc.run(["docker", "ps", "-aq", "--filter", f"id={container}"], timeout=30)
+        assert gone.stdout.strip() == ""
+    restored = proc.run(["docker", "image", "inspect", "--format", "{{.Id}}", item.source])
+    assert restored.stdout.strip() == image_id  # the same image, from the registry
