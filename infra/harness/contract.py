@@ -34,6 +34,7 @@ from harness.openapi_diff import SPEC_FILE, differences, dump, load
 from harness.stack import Stack
 
 REPORTS_DIR = "reports/contract"
+SUMMARY_FILE = "summary.json"
 PROJECT_PREFIX = "annadata-contract"
 CHECKS = (
     "not_a_server_error",
@@ -227,6 +228,7 @@ def run(
     if not offline:
         status = max(status, _live(root, reg, backends, outcomes, tag, thorough, keep, say))
     _print_report(outcomes, base, live=not offline, say=say)
+    _record(root, outcomes)
     return 1 if not all(o.ok for o in outcomes.values()) else status
 
 
@@ -296,6 +298,21 @@ def _print_report(
             f"{o.service:<22} {_n(o.operations):>4} {_n(o.examples):>8} {_n(o.failures):>8} "
             f"{shown:>8}  {len(o.drift) or '-'}{'  ' + o.note if o.note else ''}"
         )
+
+
+def _record(root: Path, outcomes: dict[str, Outcome]) -> None:
+    """reports/contract/summary.json: the table as data (the CI step summary reads it)."""
+    rows = {
+        o.service: {
+            "ok": o.ok, "operations": o.operations, "examples": o.examples,
+            "failures": o.failures, "breaking": sum(f.breaking for f in o.breaking),
+            "accepted": o.accepted, "drift": len(o.drift),
+        }
+        for o in outcomes.values()
+    }  # fmt: skip
+    path = root / REPORTS_DIR / SUMMARY_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, indent=2, sort_keys=True), encoding="utf-8")
 
 
 def _n(value: int | None) -> str:

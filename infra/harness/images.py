@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import time
@@ -17,6 +18,7 @@ IMAGE_PREFIX = "annadata/"
 # The image each kind's final stage starts from, by the variable that names it.
 BASE_VARIABLE = {"backend": "PYTHON_IMAGE", "worker": "PYTHON_IMAGE", "frontend": "NGINX_IMAGE"}
 LAYERS = "{{json .RootFS.Layers}}"
+REPORT = "reports/build.json"
 DEFAULT_BASE = {"PYTHON_IMAGE": "python:3.11-slim", "NGINX_IMAGE": "nginx:stable-alpine"}
 
 
@@ -134,7 +136,25 @@ def build(
                 _size_mb(f"{image}:dev", run), _size_mb(base, run), before == after,
             )
         )  # fmt: skip
+    record(root, results)
     return results
+
+
+def record(root: Path, results: list[Built]) -> Path:
+    """Merge these builds into reports/build.json (what the CI step summary shows)."""
+    path = root / REPORT
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        known = {}
+    for r in results:
+        known[r.component] = {
+            "image": r.image, "seconds": round(r.seconds, 1), "size_mb": round(r.size_mb),
+            "base_mb": round(r.base_mb), "cached": r.cached,
+        }  # fmt: skip
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(known, indent=2, sort_keys=True), encoding="utf-8")
+    return path
 
 
 def _select(reg: registry.Registry, names: list[str]) -> list[registry.Component]:

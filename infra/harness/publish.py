@@ -57,11 +57,12 @@ def plan(
     root: Path, registry_prefix: str, sha: str, branch_name: str | None, version: str | None
 ) -> list[Push]:
     """What would be pushed where, for every component in the registry."""
-    prefix = registry_prefix.rstrip("/")
-    if not prefix or prefix != prefix.lower() or " " in prefix:
+    # Repository names are lowercase; GitHub owners need not be (ghcr.io/<Owner>).
+    prefix = registry_prefix.rstrip("/").lower()
+    if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)*", prefix):
         raise HarnessError(
-            f"publish: registry {registry_prefix!r} must be lowercase, e.g. ghcr.io/<owner> "
-            "or 127.0.0.1:5000"
+            f"publish: registry {registry_prefix!r} is not a registry and namespace: "
+            "give e.g. ghcr.io/<owner> or 127.0.0.1:5000"
         )
     wanted = tags(sha, branch_name, version)
     return [

@@ -252,7 +252,7 @@ def _semantic_problems(registry: Registry, root: Path) -> Iterator[tuple[list[st
                 [*at, "directory"],
                 (
                     f"directory {comp.directory!r} does not exist: create it "
-                    "(nox -s new-service) or fix the path"
+                    "(copy services/_template) or fix the path"
                 ),
             )
         for dep in comp.depends_on:

@@ -23,6 +23,7 @@ from harness.stack import Stack, StackError
 PROJECT_PREFIX = "annadata-smoke"
 REPORTS_DIR = "reports/smoke"
 TIMINGS_FILE = "timings.json"
+SMOKE_JUNIT = "reports/junit/smoke.xml"
 SUITE = "tests/smoke"
 # Cold start of the whole stack on 2 cores takes about a minute; this bounds a hung one.
 DEFAULT_WAIT_TIMEOUT = 240
@@ -151,6 +152,7 @@ def run(
     # -p no:anyio: httpx imported it already, and the suite does not use it.
     argv = [SUITE, "-p", "no:anyio", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     argv += ["--project-name", project, "--image-tag", tag]
+    argv += [f"--junitxml={root / SMOKE_JUNIT}"]
     argv += ["--wait-timeout", str(wait_timeout)]
     for profile in profiles or ():
         argv += ["--profile", profile]

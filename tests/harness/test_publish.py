@@ -40,9 +40,11 @@ def test_the_plan_names_every_component_under_the_registry(registry_root: Path):
     )
 
 
-def test_an_uppercase_registry_is_refused(registry_root: Path):
-    with pytest.raises(HarnessError, match=re.escape("must be lowercase, e.g. ghcr.io/<owner>")):
-        publish.plan(registry_root, "ghcr.io/Annadata", "abc123", None, None)
+def test_an_owner_in_capitals_is_lowercased_and_nonsense_is_refused(registry_root: Path):
+    pushes = publish.plan(registry_root, "ghcr.io/Annadata", "abc123", None, None)
+    assert pushes[0].targets == ("ghcr.io/annadata/annadata-protein_engineering-backend:abc123",)
+    with pytest.raises(HarnessError, match=re.escape("give e.g. ghcr.io/<owner>")):
+        publish.plan(registry_root, "ghcr.io/ann data", "abc123", None, None)
 
 
 def _git(repo: Path, *argv: str) -> None:

@@ -117,7 +117,7 @@ class _Policy:
             if comp.compose_name not in self.services:
                 yield self.f("ANN001", "services.json", at,
                              f"{comp.ref} has no compose service {comp.compose_name!r}",
-                             f"add it to {COMPOSE_FILE} (`nox -s new-service` does)")  # fmt: skip
+                             f"add it to {COMPOSE_FILE} (copy a similar service)")  # fmt: skip
             needed = ["Dockerfile", "openapi.yaml"] if comp.kind == "backend" else ["Dockerfile"]
             for name in needed:
                 if not (self.root / comp.directory / name).exists():

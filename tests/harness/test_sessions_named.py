@@ -1,0 +1,76 @@
+"""Every `nox -s NAME` / `nox -t TAG` the project tells anyone to run exists in `nox -l`.
+
+Scanned: the README, the workflows, the pre-push hook config, service READMEs, and the
+harness's own messages (errors say what to run).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from harness import paths
+
+ROOT = paths.repo_root(Path(__file__))
+SOURCES = [
+    "README.md",
+    ".pre-commit-config.yaml",
+    "noxfile.py",
+    *[str(p.relative_to(ROOT)) for p in sorted(ROOT.glob(".github/workflows/*.yml"))],
+    *[str(p.relative_to(ROOT)) for p in sorted(ROOT.glob("services/**/README.md"))],
+    *[str(p.relative_to(ROOT)) for p in sorted(ROOT.glob("infra/harness/**/*.py"))],
+]
+SESSION = re.compile(r"""nox\s+(?:-[A-Za-z]\s+)*-s\s+(['"]?)([\w-]+(?:\([^)]*\))?)\1""")
+TAG = re.compile(r"nox\s+(?:-[A-Za-z]\s+)*-t\s+([\w-]+)")
+LISTED = re.compile(r"^[*-] (\S+)(?: \[([^\]]*)\])?")
+
+
+def _listed() -> tuple[set[str], set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "--list"], cwd=ROOT, capture_output=True, text=True,
+        check=True, timeout=120,
+    )  # fmt: skip
+    names, tags = set(), set()
+    for line in done.stdout.splitlines():
+        match = LISTED.match(line)
+        if match:
+            full = match.group(1).replace('"', "'")
+            names |= {full, full.split("(")[0]}
+            tags |= set(filter(None, (match.group(2) or "").replace(",", " ").split()))
+    return names, tags
+
+
+def _plain(name: str) -> str:
+    """Quotes as nox prints them, without the escaping of the file they were read from."""
+    return name.replace("\\", "").replace('"', "'")
+
+
+def _named() -> list[tuple[str, str, str]]:
+    found = []
+    for rel in SOURCES:
+        path = ROOT / rel
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        found += [(rel, "session", _plain(m.group(2))) for m in SESSION.finditer(text)]
+        found += [(rel, "tag", m.group(1)) for m in TAG.finditer(text)]
+    return found
+
+
+def test_every_named_session_and_tag_exists():
+    names, tags = _listed()
+    named = _named()
+    assert {n for _, kind, n in named if kind == "session"} >= {"smoke", "lint", "contract"}
+    missing = [
+        f"{rel}: nox -{kind[0]} {name}"
+        for rel, kind, name in named
+        if name not in (names if kind == "session" else tags)
+    ]
+    assert missing == []
+
+
+def test_the_scan_would_catch_a_session_that_does_not_exist():
+    assert SESSION.search("run `nox -s smok -- --keep`").group(2) == "smok"
+    assert "smok" not in _listed()[0]
