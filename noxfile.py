@@ -15,7 +15,9 @@ nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
-nox.options.sessions = ["lint", "unit", "standins", "stack", "smoke", "contract", "devstack"]
+nox.options.sessions = [
+    "lint", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "contract", "devstack",
+]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
 
@@ -24,6 +26,7 @@ TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
 DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
+HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
 LIBS = "libs/annadata_common"
 ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 # What new services are copied from; its tests must pass as they stand.
@@ -76,14 +79,28 @@ def lint(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "lint", *session.posargs)
 
 
+@nox.session(name="lint-corpus")
+def lint_corpus(session: nox.Session) -> None:
+    """Prove every lint rule and linter on its bad input (tests/harness/fixtures/lint)."""
+    _install_harness(session, *TEST_DEPS, *LINT_DEPS)
+    _install_actionlint(session)
+    session.run("pytest", "tests/lint", _junit("lint-corpus"), *session.posargs)
+
+
+@nox.session
+def hooks(session: nox.Session) -> None:
+    """Prove the pre-push hook refuses a broken push to a local bare repo and passes a clean one."""
+    _install_harness(session, *HOOK_DEPS, "-r", "infra/nox-requirements.txt")
+    session.run("pytest", "tests/hooks", _junit("hooks"), *session.posargs)
+
+
 @nox.session(tags=["quick"])
 @nox.parametrize("target", ["harness", "libs", "template", *PYTHON_COMPONENTS])
 def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""
     if target == "harness":
-        # The lint corpus runs the linters themselves; the session-name test runs nox.
-        _install_harness(session, *TEST_DEPS, *LINT_DEPS, "-r", "infra/nox-requirements.txt")
-        _install_actionlint(session)
+        # The session-name test runs nox itself.
+        _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
         session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND}.get(target) or PYTHON_COMPONENTS[
@@ -95,7 +112,8 @@ def unit(session: nox.Session, target: str) -> None:
     # --no-deps: the service's own pins must satisfy the library, as in its image.
     session.install("--no-deps", f"./{LIBS}")
     session.install(*TEST_DEPS, "httpx==0.28.1")
-    session.run("python", "-m", "pip", "check")
+    # An install-time check: `nox -R` (the pre-push hook) skips it with the installs.
+    session.run_install("python", "-m", "pip", "check")
     if target in CONTRACT_TARGETS:
         # The drift check imports the app, so it runs in the app's venv: ruamel.yaml is its
         # one dependency, and the harness comes from PYTHONPATH (installing it would make

@@ -20,7 +20,7 @@ from harness import lint, paths
 from harness.lint import findings, policy, tools
 
 ROOT = paths.repo_root(Path(__file__))
-CORPUS = Path(__file__).parent / "fixtures" / "lint"
+CORPUS = ROOT / "tests" / "harness" / "fixtures" / "lint"
 CASES = sorted(CORPUS.glob("*.toml"))
 
 CHECKERS: dict[str, Callable[[Path], list[findings.Finding]]] = {
