@@ -115,22 +115,29 @@ def unit(session: nox.Session, target: str) -> None:
     # An install-time check: `nox -R` (the pre-push hook) skips it with the installs.
     session.run_install("python", "-m", "pip", "check")
     if target in CONTRACT_TARGETS:
-        # The drift check imports the app, so it runs in the app's venv: ruamel.yaml is its
-        # one dependency, and the harness comes from PYTHONPATH (installing it would make
-        # `pip check` fail on the harness's other dependencies).
+        # The drift check imports the app, so it runs in the app's venv (ruamel.yaml: its
+        # one dependency).
         session.install(RUAMEL)
     update = "--update-openapi" in session.posargs
     pytest_args = [a for a in session.posargs if a != "--update-openapi"]
     session.chdir(directory)
-    session.run("python", "-m", "pytest", "tests", _junit(f"unit-{target}"), *pytest_args)
-    if target in CONTRACT_TARGETS:
-        # Backends have images, so `contract --update` fixes them; the template has none.
-        fix = "nox -s contract -- --update"
-        if target == "template":
-            fix = "nox -s 'unit(target=\"template\")' -- --update-openapi"
-        drift = ["python", "-m", "harness.openapi_drift", str(Path.cwd()), "--fix", fix]
-        harness_path = {"PYTHONPATH": str(Path(__file__).parent / "infra")}
-        session.run(*drift, *(["--update"] if update else []), env=harness_path)
+    if target not in CONTRACT_TARGETS:
+        session.run("python", "-m", "pytest", "tests", _junit(f"unit-{target}"), *pytest_args)
+        return
+    # Backends have images, so `contract --update` fixes them; the template has none.
+    fix = "nox -s contract -- --update"
+    if target == "template":
+        fix = "nox -s 'unit(target=\"template\")' -- --update-openapi"
+    # The harness comes from PYTHONPATH: installing it would make `pip check` fail on its
+    # other dependencies. The drift check runs inside pytest, on the app the tests imported.
+    harness_path = {"PYTHONPATH": str(Path(__file__).parent / "infra")}
+    if update:
+        session.run("python", "-m", "harness.openapi_drift", str(Path.cwd()), "--update",
+                    env=harness_path)  # fmt: skip
+    session.run(
+        "python", "-m", "pytest", "tests", _junit(f"unit-{target}"),
+        "-p", "harness.openapi_drift", "--openapi-fix", fix, *pytest_args, env=harness_path,
+    )  # fmt: skip
 
 
 @nox.session(tags=["docker"])

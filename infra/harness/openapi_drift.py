@@ -76,3 +76,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --- as a pytest plugin (`-p harness.openapi_drift`): the unit run checks drift in the same
+# process, reusing the app its tests imported (one import instead of two per backend).
+
+
+def pytest_addoption(parser: Any) -> None:
+    """--openapi-fix: the command a drift failure names."""
+    parser.addoption("--openapi-fix", default=UPDATE_COMMAND, help="command that fixes drift")
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    """After the tests: compare the app's spec with the committed one; drift fails the run."""
+    backend_dir = Path(session.config.rootpath)
+    target = backend_dir / SPEC_FILE
+    fix = session.config.getoption("openapi_fix")
+    if not target.is_file():
+        lines = [f"{target}: missing: run `{fix}` to create it"]
+    else:
+        lines = report(backend_dir, load(target), generate(backend_dir), fix)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if lines:
+        for line in lines:
+            reporter.write_line(line, red=True)
+        session.exitstatus = 1
+    elif reporter is not None:
+        reporter.write_line(f"{target}: matches the app")
