@@ -2,58 +2,57 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from harness.openapi_diff import dump
 
+pytest_plugins = ["pytester"]
 SPEC = {"openapi": "3.1.0", "info": {"title": "demo", "version": "1.0.0"}, "paths": {}}
 # A stand-in app: the plugin needs only `app.openapi()` from the backend's app.py.
 APP = (
     "SPEC = {spec!r}\n\nclass _App:\n    def openapi(self):\n        return SPEC\n\napp = _App()\n"
 )
+FIX = "nox -s contract -- --update"
 
 
 @pytest.fixture
-def backend(tmp_path: Path) -> Path:
-    (tmp_path / "app.py").write_text(APP.format(spec=SPEC))
-    (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    (tmp_path / "tests").mkdir()
-    (tmp_path / "tests" / "test_app.py").write_text(
-        "import app\n\ndef test_app():\n    assert app.app\n"
+def backend(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A backend directory with an app, one test, and (per test) an openapi.yaml."""
+    pytester.makefile(".py", app=APP.format(spec=SPEC))
+    pytester.makeini("[pytest]\npythonpath = .\n")
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests" / "test_app.py").write_text(
+        "import app\n\n\ndef test_app():\n    assert app.app\n"
     )
-    return tmp_path
+    return pytester
 
 
-def _pytest(backend: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "tests", "-p", "harness.openapi_drift",
-         "--openapi-fix", "nox -s contract -- --update", "-p", "no:cacheprovider"],
-        cwd=backend, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+def _run(backend: pytest.Pytester) -> pytest.RunResult:
+    # In-process (pytester restores sys.modules and sys.path): no interpreter start-up.
+    return backend.runpytest_inprocess(
+        "tests", "-p", "harness.openapi_drift", "--openapi-fix", FIX, "-p", "no:cacheprovider"
+    )
 
 
-def test_a_matching_spec_passes(backend: Path):
-    (backend / "openapi.yaml").write_text(dump(SPEC))
-    done = _pytest(backend)
-    assert done.returncode == 0, done.stdout
-    assert "openapi.yaml: matches the app" in done.stdout
+def test_a_matching_spec_passes(backend: pytest.Pytester):
+    (backend.path / "openapi.yaml").write_text(dump(SPEC))
+    result = _run(backend)
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*openapi.yaml: matches the app"])
 
 
-def test_drift_fails_the_run_with_the_difference_and_the_fix(backend: Path):
+def test_drift_fails_the_run_with_the_difference_and_the_fix(backend: pytest.Pytester):
     stale = {**SPEC, "paths": {"/gone": {"get": {"responses": {}}}}}
-    (backend / "openapi.yaml").write_text(dump(stale))
-    done = _pytest(backend)
-    assert done.returncode == 1
-    assert "1 difference(s) from what the app generates" in done.stdout
-    assert "operation GET /gone: removed" in done.stdout
-    assert "run `nox -s contract -- --update`" in done.stdout
+    (backend.path / "openapi.yaml").write_text(dump(stale))
+    result = _run(backend)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([
+        f"*openapi.yaml: 1 difference(s) from what the app generates (run `{FIX}`*",
+        "  - operation GET /gone: removed",
+    ])  # fmt: skip
 
 
-def test_a_missing_spec_fails_and_names_the_fix(backend: Path):
-    done = _pytest(backend)
-    assert done.returncode == 1
-    assert "openapi.yaml: missing: run `nox -s contract -- --update`" in done.stdout
+def test_a_missing_spec_fails_and_names_the_fix(backend: pytest.Pytester):
+    result = _run(backend)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines([f"*openapi.yaml: missing: run `{FIX}` to create it"])

@@ -6,6 +6,7 @@ harness's own messages (errors say what to run).
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import sys
@@ -27,6 +28,7 @@ TAG = re.compile(r"nox\s+(?:-[A-Za-z]\s+)*-t\s+([\w-]+)")
 LISTED = re.compile(r"^[*-] (\S+)(?: \[([^\]]*)\])?")
 
 
+@functools.cache
 def _listed() -> tuple[set[str], set[str]]:
     done = subprocess.run(
         [sys.executable, "-m", "nox", "--list"], cwd=ROOT, capture_output=True, text=True,
