@@ -73,7 +73,7 @@ def _install_actionlint(session: nox.Session) -> None:
 
 @nox.session(tags=["quick"])
 def lint(session: nox.Session) -> None:
-    """Lint everything (ruff, hadolint, yamllint, shellcheck, compose, OpenAPI, stack policy)."""
+    """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
     _install_harness(session, *LINT_DEPS)
     _install_actionlint(session)
     session.run("python", "-m", "harness", "lint", *session.posargs)
