@@ -30,7 +30,7 @@ from harness import (
     standin_build,
 )
 from harness.errors import HarnessError
-from harness.openapi_diff import SPEC_FILE, differences, dump, load
+from harness.openapi_diff import SPEC_FILE, differences, dump, load, loads
 from harness.stack import Stack
 
 REPORTS_DIR = "reports/contract"
@@ -106,11 +106,7 @@ def default_base(root: Path, run: proc.Runner = proc.run) -> str | None:
 def spec_at(root: Path, ref: str, path: str, run: proc.Runner = proc.run) -> dict | None:
     """The file at ref, parsed; None when it did not exist there (a service new on the branch)."""
     done = run(["git", "-C", str(root), "show", f"{ref}:{path}"], timeout=30)
-    if not done.ok:
-        return None
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe", pure=True).load(done.stdout) or {}
+    return loads(done.stdout) if done.ok else None
 
 
 def breaking_against(

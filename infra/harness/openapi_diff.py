@@ -20,7 +20,12 @@ SPEC_FILE = "openapi.yaml"
 
 def load(path: Path) -> dict[str, Any]:
     """A YAML (or JSON) OpenAPI document as plain data."""
-    return YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8")) or {}
+    return loads(path.read_text(encoding="utf-8"))
+
+
+def loads(text: str) -> dict[str, Any]:
+    """The same, from text (e.g. `git show REF:path`)."""
+    return YAML(typ="safe", pure=True).load(text) or {}
 
 
 def dump(spec: Mapping[str, Any]) -> str:

@@ -8,6 +8,7 @@ teardown runs on pass, failure, timeout and Ctrl-C, which pytest-docker's does n
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -35,7 +36,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--project-name", default=None, help="compose project (default: unique)")
 
 
+@functools.cache
 def _registry() -> registry.Registry:
+    # Once per run: collection asks for it for every test function.
     return registry.load(ROOT)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from harness import dockerfiles, registry
+from harness import dockerfiles, registry, yamlpos
 from harness.errors import HarnessError
 from harness.jsonpos import line_of
 from harness.lint.findings import Finding
@@ -89,22 +89,6 @@ class _Policy:
         path = self.root / rel
         return path.read_text(encoding="utf-8") if path.is_file() else ""
 
-    def _line(self, mapping: Any, key: Any) -> int:
-        try:
-            return mapping.lc.key(key)[0] + 1
-        except (AttributeError, KeyError, TypeError):
-            return 1
-
-    def _item_line(self, sequence: Any, index: int) -> int:
-        try:
-            return sequence.lc.item(index)[0] + 1
-        except (AttributeError, KeyError, IndexError, TypeError):
-            return 1
-
-    def _text_line(self, text: str, needle: str) -> int:
-        index = text.find(needle)
-        return text.count("\n", 0, index) + 1 if index >= 0 else 1
-
     def _registry_line(self, comp: registry.Component) -> int:
         return line_of(self.registry_text, ["services", comp.service, "components", comp.kind])
 
@@ -132,7 +116,7 @@ class _Policy:
                              "add tests beside its backend or worker")  # fmt: skip
         for name in self.services:
             if name not in known:
-                yield self.f("ANN001", COMPOSE_FILE, self._line(self.services, name),
+                yield self.f("ANN001", COMPOSE_FILE, yamlpos.key_line(self.services, name),
                              f"compose service {name!r} is not in services.json",
                              "register it in services.json, or remove it")  # fmt: skip
 
@@ -142,7 +126,7 @@ class _Policy:
         for name, spec in self.services.items():
             health = (spec or {}).get("healthcheck")
             if not health or health.get("disable") or not health.get("test"):
-                yield self.f("ANN002", COMPOSE_FILE, self._line(self.services, name),
+                yield self.f("ANN002", COMPOSE_FILE, yamlpos.key_line(self.services, name),
                              f"{name} has no healthcheck", "add one: `depends_on` and "
                              "`up --wait` rely on it")  # fmt: skip
 
@@ -158,7 +142,7 @@ class _Policy:
                 yield self.f(
                     "ANN003",
                     COMPOSE_FILE,
-                    self._line(spec, "image"),
+                    yamlpos.key_line(spec, "image"),
                     f"{name}: image {image!r}",
                     "use ${NAME_IMAGE:-image:tag} with a version tag (not latest)",
                 )
@@ -220,7 +204,7 @@ class _Policy:
         for name, spec in self.services.items():
             ports = (spec or {}).get("ports") or []
             for index, entry in enumerate(ports):
-                at = self._item_line(ports, index)
+                at = yamlpos.item_line(ports, index)
                 host_ip, published = _port_parts(entry)
                 if host_ip != "127.0.0.1":
                     yield self.f("ANN004", COMPOSE_FILE, at,
@@ -243,7 +227,9 @@ class _Policy:
             for index, entry in enumerate(volumes):
                 source, read_only = _mount_parts(entry)
                 if any(s in source for s in READ_ONLY_SOURCES) and not read_only:
-                    writable.setdefault((self._item_line(volumes, index), source), []).append(name)
+                    writable.setdefault((yamlpos.item_line(volumes, index), source), []).append(
+                        name
+                    )
         for (line, source), names in sorted(writable.items()):
             yield self.f("ANN005", COMPOSE_FILE, line,
                          f"{', '.join(names)}: {source} is mounted writable",
@@ -376,7 +362,7 @@ class _Policy:
                 yield self.f(
                     "ANN010",
                     COMPOSE_FILE,
-                    self._line(env, "ALLOW_PICKLE_MODELS"),
+                    yamlpos.key_line(env, "ALLOW_PICKLE_MODELS"),
                     f"{name} allows pickle models outside the {DEV_PROFILE} profile",
                     f"move the service (or the setting) to `profiles: [{DEV_PROFILE}]`",
                 )

