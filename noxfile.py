@@ -17,6 +17,7 @@ nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
 nox.options.sessions = [
     "lint", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "contract", "devstack",
+    "scaffold",
 ]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
@@ -29,7 +30,7 @@ LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
 LIBS = "libs/annadata_common"
 ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
-# What new services are copied from; its tests must pass as they stand.
+# What `nox -s new-service` copies; its tests must pass as they stand.
 TEMPLATE_BACKEND = "services/_template/backend"
 
 
@@ -228,6 +229,24 @@ def bench(session: nox.Session) -> None:
     _install_harness(session, "-r", "infra/nox-requirements.txt")
     name, *args = session.posargs
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
+
+
+@nox.session(tags=["docker"])
+def scaffold(session: nox.Session) -> None:
+    """Prove the scaffold: ten new services lint clean; a fresh one passes unit, smoke, contract."""
+    _install_harness(session, *TEST_DEPS, *LINT_DEPS, "-r", "infra/nox-requirements.txt")
+    _install_actionlint(session)
+    session.run(
+        "pytest", "tests/scaffold", _junit("scaffold"), *session.posargs,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
+
+
+@nox.session(name="new-service")
+def new_service(session: nox.Session) -> None:
+    """Scaffold a service: `nox -s new-service -- NAME [--frontend] [--profile P] [--dry-run]`."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "new-service", *session.posargs)
 
 
 @nox.session

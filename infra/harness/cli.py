@@ -20,6 +20,7 @@ from harness import (
     paths,
     publish,
     registry,
+    scaffold,
     smoke,
     standin_build,
 )
@@ -117,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("dockerfiles", help="check (or --write) service Dockerfiles")
     cmd.add_argument("--write", action="store_true", help="rewrite them from their templates")
     cmd.set_defaults(func=_dockerfiles)
+
+    cmd = sub.add_parser("new-service", help="scaffold a service from services/_template")
+    cmd.add_argument("name", help="snake_case service name, e.g. pest_alerts")
+    cmd.add_argument("--frontend", action="store_true", help="add a Vite frontend as well")
+    cmd.add_argument("--profile", metavar="P", help="compose profile (default: the default stack)")
+    cmd.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    cmd.set_defaults(func=_new_service)
 
     cmd = sub.add_parser("registry", help="validate services.json and list its components")
     cmd.set_defaults(func=_registry)
@@ -235,6 +243,13 @@ def _dockerfiles(args: argparse.Namespace) -> int:
             "differ: run `python -m harness dockerfiles --write`"
         )
     return 1 if drift else 0
+
+
+def _new_service(args: argparse.Namespace) -> int:
+    return scaffold.run(
+        _root(args), args.name, frontend=args.frontend, profile=args.profile,
+        dry_run=args.dry_run,
+    )  # fmt: skip
 
 
 def _registry(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 from harness.openapi_diff import SPEC_FILE, differences, dump, load
 
 # Settings that could leak the environment into a schema are unset while exporting.
-NEUTRAL_ENV = ("DATABASE_URL", "REDIS_URL")
+NEUTRAL_ENV = ("DATABASE_URL", "POSTGRES_HOST", "REDIS_URL")
 UPDATE_COMMAND = "nox -s contract -- --update"
 
 

@@ -44,6 +44,11 @@ class Component:
         return f"{self.service}-{self.kind}"
 
     @property
+    def port_variable(self) -> str:
+        """The .env variable that moves its host port: SERVICE_KIND_PORT."""
+        return f"{self.service}_{self.kind}_PORT".upper()
+
+    @property
     def route_host(self) -> str | None:
         """The host Traefik routes to it: <service>.localhost, backends <service>.api.localhost.
 
@@ -252,7 +257,7 @@ def _semantic_problems(registry: Registry, root: Path) -> Iterator[tuple[list[st
                 [*at, "directory"],
                 (
                     f"directory {comp.directory!r} does not exist: create it "
-                    "(copy services/_template) or fix the path"
+                    "(`nox -s new-service -- NAME` scaffolds a service) or fix the path"
                 ),
             )
         for dep in comp.depends_on:

@@ -38,13 +38,17 @@ def test_real_registry_is_valid(registry_root: Path):
         "msp_mitra.frontend",
         "yield_api.backend",
         "worker.worker",
+        "soil_health.backend",
+        "weather_alerts.backend",
+        "crop_calendar.backend",
+        "crop_calendar.frontend",
     ]
     assert set(reg.infrastructure) == {"postgres", "redis", "traefik"}
 
 
 def test_query_by_kind_and_ref(registry_root: Path):
     reg = registry.load(registry_root)
-    assert [c.port for c in reg.components("backend")] == [8000, 8001, 8002]
+    assert [c.port for c in reg.components("backend")] == [8000, 8001, 8002, 8003, 8004, 8005]
     assert reg.component("yield_api.backend").mounts == (
         "data/processed",
         "src/models/saved_models",

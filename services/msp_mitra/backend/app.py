@@ -90,7 +90,7 @@ def _observation_out(obs: PriceObservation, msp: int) -> dict[str, object]:
 def create_app(settings: MspSettings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; tables are created and seeded from msp.csv at startup."""
     settings = settings or MspSettings()
-    engine = engine or make_engine(settings.database_url, settings.sqlite_url)
+    engine = engine or make_engine(settings.database(), settings.sqlite_url)
     msp_csv = Path(settings.data_dir) / settings.msp_file
 
     @asynccontextmanager

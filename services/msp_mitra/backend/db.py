@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlalchemy import (
+    URL,
     Date,
     DateTime,
     Engine,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     create_engine,
+    make_url,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -67,13 +69,14 @@ class PriceObservation(Base):
     commodity: Mapped[Commodity] = relationship()
 
 
-def make_engine(database_url: str | None, sqlite_url: str = "sqlite://") -> Engine:
-    """Engine for DATABASE_URL, or the embedded SQLite database when it is unset."""
-    if database_url:
+def make_engine(database: str | URL | None, sqlite_url: str = "sqlite://") -> Engine:
+    """Engine for the configured database, or the embedded SQLite one when there is none."""
+    if database:
         # pool_pre_ping: survive Postgres restarts in the dev stack without stale connections.
         # connect_timeout bounds a hung connect so /health and startup fail fast, not hang.
-        args = {"connect_timeout": 3} if database_url.startswith("postgresql") else {}
-        return create_engine(database_url, pool_pre_ping=True, connect_args=args)
+        postgres = make_url(database).get_backend_name() == "postgresql"
+        args = {"connect_timeout": 3} if postgres else {}
+        return create_engine(database, pool_pre_ping=True, connect_args=args)
     if sqlite_url in ("sqlite://", "sqlite:///:memory:"):
         # One shared connection, else each thread would see its own empty in-memory database.
         return create_engine(

@@ -4,8 +4,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
-from annadata_common.errors import error_responses
+from annadata_common.errors import error_responses, validation_error_handler
 from annadata_common.health import HealthCheck, build_health_router
 from annadata_common.logging import configure_logging
 from annadata_common.settings import ServiceSettings
@@ -23,6 +24,7 @@ def create_service_app(
     configure_logging(settings.service_name, settings.log_level)
     fastapi_kwargs.setdefault("responses", error_responses())
     app = FastAPI(title=title, version=version, **fastapi_kwargs)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
     app.include_router(build_health_router(settings.service_name, checks))
     app.include_router(build_version_router(settings))
     app.state.settings = settings

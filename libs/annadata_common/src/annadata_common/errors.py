@@ -6,8 +6,13 @@ and Starlette answers 400 to a body that is not JSON; clients and the contract t
 must see those shapes in the spec too.
 """
 
+import math
 from typing import Any
 
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 
@@ -41,3 +46,22 @@ def error_responses() -> dict[int | str, dict[str, Any]]:
             "description": "Invalid input: a list of field errors, or one sentence.",
         },
     }
+
+
+def _json_safe(value: object) -> object:
+    """value with NaN and the infinities as strings: a JSON response cannot carry them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's own 422 body, with rejected NaN and infinite inputs echoed as strings."""
+    # Python's JSON parser accepts NaN, Infinity and 1e400; FastAPI's default handler echoes
+    # the input, and the response cannot encode it: a 500 instead of the 422.
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(errors))})

@@ -28,3 +28,20 @@ def test_health_503_when_database_unreachable() -> None:
 
 def test_version(client: TestClient) -> None:
     assert client.get("/version").json()["service"] == "msp_mitra"
+
+
+def test_postgres_from_parts_quotes_the_password() -> None:
+    secret = "p@ss:w/rd"  # noqa: S105 - a test value with every character a URL must quote
+    settings = MspSettings(
+        database_url=None, postgres_host="db", postgres_password=secret, postgres_db="x"
+    )
+    url = settings.database()
+    assert url.render_as_string(hide_password=False) == (
+        "postgresql+psycopg://annadata:p%40ss%3Aw%2Frd@db:5432/x"
+    )
+    assert url.password == secret
+
+
+def test_database_url_wins_and_nothing_means_sqlite() -> None:
+    assert MspSettings(database_url="sqlite://", postgres_host="db").database() == "sqlite://"
+    assert MspSettings(database_url=None, postgres_host=None).database() is None

@@ -63,3 +63,13 @@ def test_inputs_the_contract_forbids_are_422_not_stored_or_500(client: TestClien
 
 def test_an_id_beyond_the_database_integer_is_422(client: TestClient) -> None:
     assert client.get("/api/v1/observations/11396319178349240").status_code == 422
+
+
+def test_a_non_finite_price_is_422_not_500(client: TestClient) -> None:
+    # Python's JSON parser reads NaN; the shared 422 handler echoes it as a string.
+    body = '{"commodity": "wheat", "marketing_year": "2025-26", "market": "Khanna", ' \
+        '"rs_per_quintal": NaN, "observed_on": "2025-04-15"}'  # fmt: skip
+    response = client.post(
+        "/api/v1/observations", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text

@@ -1,0 +1,315 @@
+"""`nox -s new-service -- <name>`: copy services/_template and register the copy everywhere.
+
+Everything is computed in memory first (plan), then written in one go (apply): new files
+are staged in a hidden directory and renamed into place, edited files are replaced
+whole, and any failure, including the lint check of the result, restores every file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+
+from harness import compose_edit, dockerfiles, jsontext, paths, registry
+from harness.errors import HarnessError
+from harness.lint import policy
+
+TEMPLATE_DIR = "services/_template"
+ENV_TEMPLATE = ".env.example"
+# Where each kind's host ports start; a new component takes the first free one at or above.
+PORT_BASES = {"backend": 8000, "frontend": 3000}
+# Names that would read as something other than a service (a directory, a profile, the
+# harness), besides the infrastructure names the registry already holds.
+RESERVED = frozenset(
+    {"all", "annadata", "common", "data", "default", "harness", "infra", "libs", "reports",
+     "services", "shared", "src", "template", "test", "tests"}
+)  # fmt: skip
+# Never copied out of the template: build and test leftovers, and local settings.
+SKIP_PARTS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", "node_modules", "dist"})
+SKIP_NAMES = frozenset({".env"})
+
+
+@dataclass
+class Plan:
+    """What scaffolding one service writes: new files, and edited files as (old, new)."""
+
+    name: str
+    components: list[registry.Component]
+    created: dict[str, str] = field(default_factory=dict)
+    changed: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def diff(self) -> str:
+        """A unified diff of the edits, and the new files by path and size."""
+        out: list[str] = []
+        for rel, (old, new) in self.changed.items():
+            out.extend(
+                difflib.unified_diff(
+                    old.splitlines(keepends=True),
+                    new.splitlines(keepends=True),
+                    f"a/{rel}",
+                    f"b/{rel}",
+                )
+            )
+        out.append(f"new files ({len(self.created)}, from {TEMPLATE_DIR}):\n")
+        out.extend(f"  {rel} ({len(t.splitlines())} lines)\n" for rel, t in self.created.items())
+        return "".join(out)
+
+
+def plan(root: Path, name: str, *, frontend: bool = False, profile: str | None = None) -> Plan:
+    """The files scaffolding `name` would write; raises HarnessError if it must not run."""
+    reg = registry.load(root)
+    schema = json.loads((root / paths.REGISTRY_SCHEMA).read_text(encoding="utf-8"))
+    _check_name(root, reg, name, schema)
+    if profile is not None:
+        _check_profile(profile, schema)
+    if frontend and not (root / TEMPLATE_DIR / "frontend").is_dir():
+        raise HarnessError(f"{TEMPLATE_DIR}/frontend is missing: restore it to use --frontend")
+
+    taken = set(reg.host_ports().values())
+    backend_port = _free_port(PORT_BASES["backend"], taken)
+    backend = registry.Component(
+        service=name, kind="backend", directory=f"services/{name}/backend", entrypoint="app:app",
+        port=backend_port, health="/health", openapi="/openapi.json", profile=profile,
+    )  # fmt: skip
+    components = [backend]
+    if frontend:
+        components.append(
+            registry.Component(
+                service=name,
+                kind="frontend",
+                directory=f"services/{name}/frontend",
+                port=_free_port(PORT_BASES["frontend"], taken | {backend_port}),
+                health="/",
+                profile=profile,
+                depends_on=(backend.ref,),
+            )
+        )
+    grown = dataclasses.replace(reg, services={**reg.services, name: tuple(components)})
+    result = Plan(name, components)
+    result.created = _copy_template(root, grown, components)
+    edits = {
+        paths.REGISTRY_FILE: lambda old: _register(old, name, components),
+        compose_edit.COMPOSE_FILE: lambda old: compose_edit.add_components(old, components, grown),
+        compose_edit.OVERRIDE_SAMPLE: lambda old: compose_edit.add_hot_reload(
+            old, components, grown
+        ),
+        ENV_TEMPLATE: lambda old: _env_block(old, name, components),
+    }
+    for rel, edit in edits.items():
+        path = root / rel
+        if rel == compose_edit.OVERRIDE_SAMPLE and not path.is_file():
+            continue  # optional: a repository may have no hot-reload sample
+        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        result.changed[rel] = (old, edit(old))
+    return result
+
+
+def apply(root: Path, planned: Plan, verify: bool = True) -> None:
+    """Write the plan; on any failure (or new lint findings) put every file back and raise."""
+    service_dir = root / "services" / planned.name
+    if service_dir.exists():
+        raise HarnessError(f"services/{planned.name} appeared meanwhile: nothing written")
+    before = _policy_findings(root) if verify else set()
+    staging = Path(tempfile.mkdtemp(prefix=f".{planned.name}-", dir=root / "services"))
+    replaced: list[str] = []
+    staged_edits: dict[str, str] = {}
+    try:
+        for rel, text in planned.created.items():
+            target = staging / Path(rel).relative_to(f"services/{planned.name}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        for rel, (_, new) in planned.changed.items():
+            staged_edits[rel] = _stage_file(root / rel, new)
+        os.rename(staging, service_dir)
+        for rel, temp in staged_edits.items():
+            os.replace(temp, root / rel)
+            replaced.append(rel)
+        if verify:
+            _verify(root, planned, before)
+    except BaseException:
+        for rel in replaced:
+            (root / rel).write_text(planned.changed[rel][0], encoding="utf-8")
+        for temp in staged_edits.values():
+            Path(temp).unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        if service_dir.exists() and not staging.exists():
+            shutil.rmtree(service_dir, ignore_errors=True)
+        raise
+
+
+def run(
+    root: Path, name: str, *, frontend: bool = False, profile: str | None = None,
+    dry_run: bool = False,
+) -> int:  # fmt: skip
+    """The command: print the plan's diff (--dry-run) or apply it and say what comes next."""
+    planned = plan(root, name, frontend=frontend, profile=profile)
+    if dry_run:
+        print(planned.diff(), end="")
+        print("dry run: nothing written")
+        return 0
+    apply(root, planned)
+    for comp in planned.components:
+        print(
+            f"{comp.ref}: {comp.directory}, port {comp.port} ({comp.port_variable}), "
+            f"http://{comp.route_host}"
+        )
+    edited = ", ".join(planned.changed)
+    print(f"registered in {edited}; {len(planned.created)} files from {TEMPLATE_DIR}")
+    print(
+        f"next: add routes in services/{name}/backend/app.py, then "
+        f"`nox -s \"unit(target='{name}.backend')\"`, `nox -s contract -- --update`, "
+        "`nox -s smoke`"
+    )
+    return 0
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict) -> None:
+    try:
+        jsonschema.validate(name, {**schema["$defs"]["name"], "$defs": schema["$defs"]})
+    except jsonschema.ValidationError as exc:
+        raise HarnessError(
+            f"invalid service name {name!r}: use snake_case (lowercase letters, digits, single "
+            "underscores, starting with a letter, at most "
+            f"{schema['$defs']['name']['maxLength']} characters), e.g. pest_alerts"
+        ) from exc
+    if name in RESERVED or name in reg.infrastructure:
+        raise HarnessError(f"service name {name!r} is reserved: choose another, e.g. {name}_api")
+    if name in reg.services:
+        raise HarnessError(
+            f"{paths.REGISTRY_FILE}: service {name!r} already exists: choose another name"
+        )
+    if (root / "services" / name).exists():
+        raise HarnessError(
+            f"services/{name} already exists (not in {paths.REGISTRY_FILE}): "
+            "move it away or choose another name; nothing is overwritten"
+        )
+
+
+def _check_profile(profile: str, schema: dict) -> None:
+    pattern = schema["$defs"]["name"]["pattern"]
+    if profile == "default" or not re.match(pattern, profile):
+        raise HarnessError(
+            f"invalid profile {profile!r}: use a snake_case name other than `default` "
+            "(leave --profile out for the default stack)"
+        )
+
+
+def _free_port(base: int, taken: set[int]) -> int:
+    port = base
+    while port in taken:
+        port += 1
+    return port
+
+
+# --- file contents -------------------------------------------------------------------------
+
+
+def tokens(name: str, components: list[registry.Component]) -> dict[str, str]:
+    """Placeholder -> value for the template's files."""
+    ports = {c.kind: c.port for c in components}
+    values = {
+        "__SERVICE_NAME__": name,
+        "__SERVICE_SLUG__": name.replace("_", "-"),
+        "__SERVICE_PORT__": str(ports["backend"]),
+    }
+    if "frontend" in ports:
+        values["__FRONTEND_PORT__"] = str(ports["frontend"])
+    return values
+
+
+def _copy_template(
+    root: Path, reg: registry.Registry, components: list[registry.Component]
+) -> dict[str, str]:
+    name = components[0].service
+    values = tokens(name, components)
+    template = root / TEMPLATE_DIR
+    kinds = {c.kind: c for c in components}
+    created = {}
+    for path in sorted(template.rglob("*")):
+        rel = path.relative_to(template)
+        if not path.is_file() or SKIP_PARTS & set(rel.parts) or path.name in SKIP_NAMES:
+            continue
+        if rel.parts[0] in ("backend", "frontend") and rel.parts[0] not in kinds:
+            continue
+        target = f"services/{name}/{rel.as_posix()}"
+        if rel.parts[-1] == "Dockerfile":
+            created[target] = dockerfiles.expected(root, reg, kinds[rel.parts[0]])
+            continue
+        text = path.read_text(encoding="utf-8")
+        for token, value in values.items():
+            text = text.replace(token, value)
+        leftover = re.search(r"__[A-Z]+(?:_[A-Z]+)*__", text)
+        if leftover:
+            raise HarnessError(
+                f"{TEMPLATE_DIR}/{rel.as_posix()}: unknown placeholder {leftover.group()} "
+                f"(known: {', '.join(values)})"
+            )
+        created[target] = text
+    return created
+
+
+def _register(text: str, name: str, components: list[registry.Component]) -> str:
+    data = json.loads(text)
+    entry: dict = {"description": f"{name}: scaffolded from {TEMPLATE_DIR}; describe it here.",
+                   "components": {}}  # fmt: skip
+    for comp in components:
+        spec = {"directory": comp.directory, "entrypoint": comp.entrypoint, "port": comp.port,
+                "health": comp.health, "openapi": comp.openapi, "profile": comp.profile,
+                "depends_on": list(comp.depends_on) or None}  # fmt: skip
+        entry["components"][comp.kind] = {k: v for k, v in spec.items() if v is not None}
+    data["services"][name] = entry
+    return jsontext.dumps(data)
+
+
+def _env_block(text: str, name: str, components: list[registry.Component]) -> str:
+    """.env.example with a block for the service after the last service block."""
+    title = f"# --- {name}" + (f" (profile {components[0].profile}) " if components[0].profile
+                                else " ")  # fmt: skip
+    block = [title.ljust(89, "-")]
+    block += [f"{c.port_variable}={c.port}" for c in components]
+    paragraphs = text.rstrip("\n").split("\n\n")
+    last = max((i for i, p in enumerate(paragraphs) if p.startswith("# --- ")), default=None)
+    at = len(paragraphs) if last is None else last + 1
+    paragraphs.insert(at, "\n".join(block))
+    return "\n\n".join(paragraphs) + "\n"
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def _stage_file(path: Path, text: str) -> str:
+    """text in a temporary file beside path (same filesystem, so os.replace is atomic)."""
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    if path.exists():
+        os.chmod(temp, path.stat().st_mode & 0o777)
+    return temp
+
+
+def _policy_findings(root: Path) -> set[str]:
+    # Without line numbers: an entry added above a finding moves it, and it is not new.
+    return {f"{f.path}: {f.rule} {f.message}" for f in policy.check(root)}
+
+
+def _verify(root: Path, planned: Plan, before: set[str]) -> None:
+    """The stack policy finds nothing new in the result (registry, compose, env, Dockerfiles)."""
+    registry.load(root)
+    new = sorted(_policy_findings(root) - before)
+    if new:
+        raise HarnessError(
+            f"scaffolding {planned.name} would leave a lint finding, so nothing was written: "
+            f"{new[0]}" + (f" (+{len(new) - 1} more)" if len(new) > 1 else "")
+        )

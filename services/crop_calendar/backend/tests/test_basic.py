@@ -1,0 +1,38 @@
+"""The service answers /health and /version, and lists its states first under /api/."""
+
+import pytest
+from app import SERVICE_NAME, create_app
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def client() -> TestClient:
+    """In-process client."""
+    with TestClient(create_app()) as test_client:
+        yield test_client
+
+
+def test_health(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+def test_version(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GIT_SHA", "abc1234")
+    with TestClient(create_app()) as fresh:
+        assert fresh.get("/version").json() == {"service": SERVICE_NAME, "git_sha": "abc1234"}
+
+
+def test_states_is_the_first_parameterless_api_get(client: TestClient) -> None:
+    # The smoke test calls the first parameterless GET under /api/ in the spec.
+    paths = client.get("/openapi.json").json()["paths"]
+    first = next(
+        path
+        for path, operations in paths.items()
+        if path.startswith("/api/")
+        and "get" in operations
+        and not operations["get"].get("parameters")
+    )
+    assert first == "/api/v1/states"
+    assert client.get(first).status_code == 200

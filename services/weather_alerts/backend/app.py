@@ -1,0 +1,209 @@
+"""weather_alerts backend: crop-stage weather alerts from a short daily forecast."""
+
+import datetime as dt
+import re
+from collections import Counter
+from itertools import pairwise
+from typing import Annotated
+
+from alerts import Alert, StageNotApplicableError, evaluate, stage_rules
+from fastapi import FastAPI, HTTPException
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    field_validator,
+    model_validator,
+)
+from thresholds import SOURCE, THRESHOLDS, AlertKind, Crop, Rule, Season, Stage
+
+from annadata_common.app_factory import create_service_app
+from annadata_common.settings import ServiceSettings
+
+# The scaffold replaces the token; as a literal string the template still imports and runs.
+SERVICE_NAME = "weather_alerts"
+# The longest daily forecasts public services offer run to about 16 days.
+MAX_FORECAST_DAYS = 16
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class Settings(ServiceSettings):
+    """Environment settings of this service; add fields here."""
+
+    service_name: str = SERVICE_NAME
+
+
+def _iso_date(value: object) -> object:
+    # Lax pydantic reads the number 0 as 1970-01-01 and takes datetimes; the contract says a
+    # date string.
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise ValueError("must be an ISO date string, e.g. 2025-03-14")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+class ForecastDay(BaseModel):
+    """One day of a daily weather forecast."""
+
+    # allow_inf_nan: Python's json reads NaN, Infinity and 1e400, none of them weather.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    date: IsoDate
+    # strict: a number, not a numeric string. Bounds lie beyond any weather on record.
+    tmax_c: float = Field(strict=True, ge=-50, le=60, description="Maximum temperature, °C")
+    tmin_c: float = Field(strict=True, ge=-50, le=60, description="Minimum temperature, °C")
+    # India's heaviest 24-hour rainfall on record is about 1,560 mm (Cherrapunji, 1995).
+    rainfall_mm: float = Field(strict=True, ge=0, le=2000, description="Rainfall, mm/day")
+    rh_pct: float = Field(strict=True, ge=0, le=100, description="Relative humidity, %")
+    wind_kmh: float = Field(strict=True, ge=0, le=300, description="Wind speed, km/h")
+
+    @model_validator(mode="after")
+    def _tmin_not_above_tmax(self) -> "ForecastDay":
+        if self.tmin_c > self.tmax_c:
+            raise ValueError(f"tmin_c {self.tmin_c:g} is above tmax_c {self.tmax_c:g}")
+        return self
+
+
+class AlertCheckRequest(BaseModel):
+    """A crop, its current growth stage and a daily forecast of consecutive days."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    crop: Crop
+    stage: Stage = Field(description="One of the crop's stages: GET /api/v1/weather-alerts/crops")
+    forecast: list[ForecastDay] = Field(min_length=1, max_length=MAX_FORECAST_DAYS)
+
+    @field_validator("forecast")
+    @classmethod
+    def _consecutive(cls, days: list[ForecastDay]) -> list[ForecastDay]:
+        # Waterlogging sums rain over the last few days, which needs the days in order.
+        for previous, day in pairwise(days):
+            if (day.date - previous.date).days != 1:
+                raise ValueError(
+                    f"dates must be consecutive days in order; {day.date} follows {previous.date}"
+                )
+        return days
+
+
+class DayAlerts(BaseModel):
+    """The alerts one forecast day raises (an empty list when none)."""
+
+    date: dt.date
+    alerts: list[Alert]
+
+
+class AlertSummary(BaseModel):
+    """Counts over the whole forecast."""
+
+    total: NonNegativeInt
+    moderate: NonNegativeInt
+    severe: NonNegativeInt
+    days_with_alerts: NonNegativeInt
+    by_kind: dict[AlertKind, NonNegativeInt]
+
+
+class AlertCheckResponse(BaseModel):
+    """Alerts day by day for one crop stage, with a summary."""
+
+    crop: Crop
+    stage: Stage
+    days: list[DayAlerts]
+    summary: AlertSummary
+    note: str
+
+
+class StageInfo(BaseModel):
+    """One growth stage of a crop and its thresholds."""
+
+    stage: Stage
+    description: str
+    rules: list[Rule]
+
+
+class CropInfo(BaseModel):
+    """A crop and its stages, in growth order."""
+
+    crop: Crop
+    name: str
+    seasons: list[Season]
+    stages: list[StageInfo]
+
+
+class CropCatalogue(BaseModel):
+    """Every crop the service knows, with its stages and thresholds."""
+
+    note: str
+    crops: list[CropInfo]
+
+
+def _catalogue() -> CropCatalogue:
+    return CropCatalogue(
+        note=SOURCE,
+        crops=[
+            CropInfo(
+                crop=crop,
+                name=info.name,
+                seasons=list(info.seasons),
+                stages=[
+                    StageInfo(stage=stage, description=s.description, rules=list(s.rules))
+                    for stage, s in info.stages.items()
+                ],
+            )
+            for crop, info in THRESHOLDS.items()
+        ],
+    )
+
+
+def _summary(days: list[DayAlerts]) -> AlertSummary:
+    alerts = [alert for day in days for alert in day.alerts]
+    severities = Counter(alert.severity for alert in alerts)
+    return AlertSummary(
+        total=len(alerts),
+        moderate=severities["moderate"],
+        severe=severities["severe"],
+        days_with_alerts=sum(1 for day in days if day.alerts),
+        by_kind=Counter(alert.kind for alert in alerts),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings."""
+    settings = settings or Settings()
+    # No dependencies to check: the thresholds are in the code.
+    app = create_service_app(
+        settings,
+        [],
+        title=SERVICE_NAME,
+        description="Weather alerts for a crop's growth stage from a daily forecast, after "
+        "Indian agromet advisory thresholds (indicative).",
+    )
+    catalogue = _catalogue()
+
+    @app.get("/api/v1/weather-alerts/crops", tags=["weather-alerts"])
+    def crops() -> CropCatalogue:
+        """Crops, their growth stages and the thresholds of each stage."""
+        return catalogue
+
+    @app.post("/api/v1/weather-alerts/check", tags=["weather-alerts"])
+    def check(body: AlertCheckRequest) -> AlertCheckResponse:
+        """Alerts a daily forecast raises for one crop at one growth stage."""
+        try:
+            rules = stage_rules(body.crop, body.stage)
+        except StageNotApplicableError as exc:
+            raise HTTPException(422, str(exc)) from exc
+        days = [
+            DayAlerts(date=day.date, alerts=alerts)
+            for day, alerts in zip(body.forecast, evaluate(rules, body.forecast), strict=True)
+        ]
+        return AlertCheckResponse(
+            crop=body.crop, stage=body.stage, days=days, summary=_summary(days), note=SOURCE
+        )
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,233 @@
+"""The scaffold (`nox -s new-service`): what it writes, what it refuses, what it leaves behind."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from harness import compose_edit, jsontext, registry, scaffold
+from harness.errors import HarnessError
+from harness.lint import policy, tools
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's files (what git sees), copied once."""
+    copy = tmp_path_factory.mktemp("pristine")
+    for name in tools.files(REPO):
+        (copy / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, copy / name)
+    return copy
+
+
+@pytest.fixture
+def repo(pristine: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the repository to scaffold into."""
+    shutil.copytree(pristine, tmp_path / "repo")
+    return tmp_path / "repo"
+
+
+def _first_free(root: Path, start: int, *also: int) -> int:
+    """The port the scaffold should take: the lowest at or above start that nobody uses."""
+    taken = set(registry.load(root).host_ports().values()) | set(also)
+    return next(p for p in range(start, start + 1000) if p not in taken)
+
+
+def _snapshot(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _compose(root: Path) -> dict:
+    return YAML(typ="safe").load((root / "docker-compose.yml").read_text())["services"]
+
+
+def test_committed_files_are_in_the_form_the_scaffold_writes():
+    # Otherwise the first scaffold would also reformat lines it did not mean to touch.
+    text = (REPO / "services.json").read_text()
+    assert jsontext.dumps(json.loads(text)) == text
+    for name in ("docker-compose.yml", "docker-compose.override.yml.sample"):
+        compose = (REPO / name).read_text()
+        assert compose_edit.round_trip(compose) == compose, name
+
+
+def test_a_backend_is_copied_and_registered_everywhere(repo: Path, capsys):
+    edited = ("services.json", "docker-compose.yml", "docker-compose.override.yml.sample",
+              ".env.example")  # fmt: skip
+    before = {rel: (repo / rel).read_text() for rel in edited}
+    port = _first_free(repo, 8000)
+    assert scaffold.run(repo, "pest_alerts") == 0
+
+    comp = registry.load(repo).component("pest_alerts.backend")
+    assert (comp.port, comp.entrypoint, comp.profile) == (port, "app:app", None)
+    service = _compose(repo)["pest_alerts-backend"]
+    assert service["ports"] == [f"127.0.0.1:${{PEST_ALERTS_BACKEND_PORT:-{port}}}:{port}"]
+    assert service["labels"]["traefik.http.routers.pest_alerts-backend.rule"] == (
+        "Host(`pest-alerts.api.localhost`)"
+    )
+    # Shared blocks through the file's anchors: the merged values are the seed services'.
+    seed = _compose(repo)["yield_api-backend"]
+    for key in ("read_only", "cap_drop", "logging", "healthcheck", "tmpfs"):
+        assert service[key] == seed[key], key
+    assert "<<: *app" in (repo / "docker-compose.yml").read_text().split("pest_alerts-backend:")[1]
+    assert f"PEST_ALERTS_BACKEND_PORT={port}\n" in (repo / ".env.example").read_text()
+
+    # Each edit only adds lines: nothing else in the three files moved.
+    for rel, old in before.items():
+        new = (repo / rel).read_text()
+        assert set(old.splitlines()) <= set(new.splitlines()), rel
+        assert len(new.splitlines()) > len(old.splitlines()), rel
+    backend = repo / "services/pest_alerts/backend"
+    texts = [p.read_text() for p in backend.rglob("*") if p.is_file()]
+    assert not any(re.search(r"__[A-Z_]+__", t) for t in texts)
+    assert 'SERVICE_NAME = "pest_alerts"' in (backend / "app.py").read_text()
+    assert "title: pest_alerts" in (backend / "openapi.yaml").read_text()
+    assert f"ARG SERVICE_DIR=services/pest_alerts/backend\nARG SERVICE_PORT={port}" in (
+        (backend / "Dockerfile").read_text()
+    )
+    assert policy.check(repo) == []
+    out = capsys.readouterr().out
+    assert f"port {port} (PEST_ALERTS_BACKEND_PORT), http://pest-alerts.api.localhost" in out
+
+
+def test_a_frontend_and_profile_get_the_next_ports_and_wiring(repo: Path):
+    scaffold.run(repo, "pest_alerts")
+    api, web_port = _first_free(repo, 8000), _first_free(repo, 3000)
+    scaffold.run(repo, "seed_catalog", frontend=True, profile="extras")
+
+    reg = registry.load(repo)
+    backend, frontend = reg.services["seed_catalog"]
+    assert (backend.port, frontend.port) == (api, web_port)
+    assert web_port > 3000  # 3000 is protein_engineering's
+    assert frontend.depends_on == ("seed_catalog.backend",)
+    assert reg.profiles() == ["extras", "ml"]
+    services = _compose(repo)
+    assert services["seed_catalog-frontend"]["profiles"] == ["extras"]
+    assert services["seed_catalog-frontend"]["depends_on"] == {
+        "seed_catalog-backend": {"condition": "service_healthy"}
+    }
+    assert services["seed_catalog-frontend"]["healthcheck"]["test"][-1] == (
+        f"http://127.0.0.1:{web_port}/"
+    )
+    hot = YAML(typ="safe").load((repo / "docker-compose.override.yml.sample").read_text())
+    assert hot["services"]["seed_catalog-backend"]["volumes"][0] == (
+        "./services/seed_catalog/backend:/src:ro"
+    )
+    assert hot["services"]["seed_catalog-frontend"]["environment"] == {
+        "PORT": str(web_port), "API_URL": f"http://seed_catalog-backend:{api}"
+    }  # fmt: skip
+    assert hot["services"]["seed_catalog-frontend"]["image"] == "annadata/seed_catalog-frontend:hot"
+    web = repo / "services/seed_catalog/frontend"
+    assert f"ARG API_UPSTREAM=seed_catalog-backend:{api}" in (web / "Dockerfile").read_text()
+    assert f"port: {web_port}," in (web / "vite.config.js").read_text()
+    assert json.loads((web / "package.json").read_text())["name"] == "seed-catalog-frontend"
+    assert "<title>seed_catalog · Annadata</title>" in (web / "index.html").read_text()
+    assert policy.check(repo) == []
+
+
+def test_the_next_free_port_skips_taken_ones_and_fills_gaps():
+    assert scaffold._free_port(8000, {8000, 8001, 8002}) == 8003
+    assert scaffold._free_port(8000, {8000, 8002}) == 8001
+    assert scaffold._free_port(3000, set()) == 3000
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("PestAlerts", "invalid service name 'PestAlerts': use snake_case"),
+        ("pest-alerts", "invalid service name 'pest-alerts'"),
+        ("pest__alerts", "invalid service name"),
+        ("1pest", "invalid service name"),
+        ("p" * 41, "at most 40 characters"),
+        ("postgres", "service name 'postgres' is reserved"),
+        ("template", "service name 'template' is reserved"),
+        ("msp_mitra", "services.json: service 'msp_mitra' already exists"),
+        ("stray", "services/stray already exists (not in services.json)"),
+    ],
+)
+def test_a_bad_name_is_refused_and_nothing_is_written(repo: Path, name: str, message: str):
+    (repo / "services/stray").mkdir()
+    before = _snapshot(repo)
+    with pytest.raises(HarnessError, match=re.escape(message)):
+        scaffold.run(repo, name)
+    assert _snapshot(repo) == before
+
+
+def test_a_bad_profile_is_refused(repo: Path):
+    with pytest.raises(HarnessError, match="invalid profile 'default'"):
+        scaffold.run(repo, "pest_alerts", profile="default")
+    with pytest.raises(HarnessError, match="invalid profile 'Extra-s'"):
+        scaffold.run(repo, "pest_alerts", profile="Extra-s")
+
+
+def test_dry_run_prints_the_diff_and_writes_nothing(repo: Path, capsys):
+    before = _snapshot(repo)
+    web_port = _first_free(repo, 3000, _first_free(repo, 8000))
+    assert scaffold.run(repo, "pest_alerts", frontend=True, dry_run=True) == 0
+    out = capsys.readouterr().out
+    assert _snapshot(repo) == before
+    for rel in ("services.json", "docker-compose.yml", "docker-compose.override.yml.sample",
+                ".env.example"):  # fmt: skip
+        assert f"+++ b/{rel}" in out
+    assert "+  pest_alerts-frontend:" in out
+    assert f"+PEST_ALERTS_FRONTEND_PORT={web_port}" in out
+    assert "  services/pest_alerts/frontend/package-lock.json (" in out
+    assert out.rstrip().endswith("dry run: nothing written")
+
+
+def test_a_failure_midway_puts_every_file_back(repo: Path, monkeypatch):
+    before = _snapshot(repo)
+    real_replace = os.replace
+    calls = []
+
+    def replace_then_fail(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(scaffold.os, "replace", replace_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        scaffold.run(repo, "pest_alerts")
+    # services.json was already replaced: it is restored; the new directory and every
+    # staged file are gone.
+    assert _snapshot(repo) == before
+
+
+def test_a_result_the_lint_rejects_is_rolled_back(repo: Path):
+    shutil.rmtree(repo / "services/_template/backend/tests")
+    before = _snapshot(repo)
+    expected = (
+        r"scaffolding pest_alerts would leave a lint finding, so nothing was written: "
+        r"services.json: ANN001 pest_alerts has no tests/"
+    )
+    with pytest.raises(HarnessError, match=expected):
+        scaffold.run(repo, "pest_alerts")
+    assert _snapshot(repo) == before
+
+
+def test_an_unknown_placeholder_in_the_template_is_named(repo: Path):
+    readme = repo / "services/_template/README.md"
+    readme.write_text(readme.read_text() + "\nOwner: __OWNER_TEAM__\n")
+    expected = r"services/_template/README.md: unknown placeholder __OWNER_TEAM__ \(known: __SERV"
+    with pytest.raises(HarnessError, match=expected):
+        scaffold.run(repo, "pest_alerts", dry_run=True)
+
+
+def test_a_missing_shared_block_is_named():
+    reg_comp = registry.Component("x", "backend", "services/x/backend", port=8003)
+    with pytest.raises(HarnessError, match=r"no `&python-build` anchor"):
+        compose_edit.add_components("x-app: &app {restart: 'no'}\nservices: {}\n", [reg_comp],
+                                    None)  # fmt: skip
