@@ -110,8 +110,9 @@ def unit(session: nox.Session, target: str) -> None:
     for requirements in ("requirements.txt", "requirements-test.txt"):
         if Path(directory, requirements).is_file():
             session.install("-r", f"{directory}/{requirements}")
-    # --no-deps: the service's own pins must satisfy the library, as in its image.
-    session.install("--no-deps", f"./{LIBS}")
+    # --no-deps: the service's own pins must satisfy the library, as in its image. Editable,
+    # so `nox -R` (the pre-push hook) tests the library as it is now, not as last installed.
+    session.install("--no-deps", "-e", f"./{LIBS}")
     session.install(*TEST_DEPS, "httpx==0.28.1")
     # An install-time check: `nox -R` (the pre-push hook) skips it with the installs.
     session.run_install("python", "-m", "pip", "check")

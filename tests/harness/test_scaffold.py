@@ -187,7 +187,10 @@ def test_dry_run_prints_the_diff_and_writes_nothing(repo: Path, capsys):
     assert out.rstrip().endswith("dry run: nothing written")
 
 
-def test_a_failure_midway_puts_every_file_back(repo: Path, monkeypatch):
+@pytest.mark.parametrize(
+    "failure", [OSError(28, "No space left on device"), KeyboardInterrupt()], ids=["disk", "ctrl-c"]
+)
+def test_a_failure_midway_puts_every_file_back(repo: Path, monkeypatch, failure: BaseException):
     before = _snapshot(repo)
     real_replace = os.replace
     calls = []
@@ -195,11 +198,11 @@ def test_a_failure_midway_puts_every_file_back(repo: Path, monkeypatch):
     def replace_then_fail(src, dst):
         calls.append(dst)
         if len(calls) == 2:
-            raise OSError(28, "No space left on device")
+            raise failure
         real_replace(src, dst)
 
     monkeypatch.setattr(scaffold.os, "replace", replace_then_fail)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(type(failure)):
         scaffold.run(repo, "pest_alerts")
     # services.json was already replaced: it is restored; the new directory and every
     # staged file are gone.
