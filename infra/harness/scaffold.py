@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import fcntl
 import json
 import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +24,7 @@ import jsonschema
 
 from harness import compose_edit, dockerfiles, jsontext, paths, registry
 from harness.errors import HarnessError
-from harness.lint import policy
+from harness.lint import policy, tools
 
 TEMPLATE_DIR = "services/_template"
 ENV_TEMPLATE = ".env.example"
@@ -33,9 +36,6 @@ RESERVED = frozenset(
     {"all", "annadata", "common", "data", "default", "harness", "infra", "libs", "reports",
      "services", "shared", "src", "template", "test", "tests"}
 )  # fmt: skip
-# Never copied out of the template: build and test leftovers, and local settings.
-SKIP_PARTS = frozenset({"__pycache__", ".pytest_cache", ".ruff_cache", "node_modules", "dist"})
-SKIP_NAMES = frozenset({".env"})
 
 
 @dataclass
@@ -108,7 +108,7 @@ def plan(root: Path, name: str, *, frontend: bool = False, profile: str | None =
         path = root / rel
         if rel == compose_edit.OVERRIDE_SAMPLE and not path.is_file():
             continue  # optional: a repository may have no hot-reload sample
-        old = path.read_text(encoding="utf-8") if path.is_file() else ""
+        old = _read(path)
         result.changed[rel] = (old, edit(old))
     return result
 
@@ -118,32 +118,69 @@ def apply(root: Path, planned: Plan, verify: bool = True) -> None:
     service_dir = root / "services" / planned.name
     if service_dir.exists():
         raise HarnessError(f"services/{planned.name} appeared meanwhile: nothing written")
+    for rel, (old, _) in planned.changed.items():
+        if _read(root / rel) != old:
+            raise HarnessError(f"{rel} changed since the plan was made: run again; nothing written")
     before = _policy_findings(root) if verify else set()
     staging = Path(tempfile.mkdtemp(prefix=f".{planned.name}-", dir=root / "services"))
+    # mkdtemp makes it private (0700): give it the permissions its siblings have.
+    os.chmod(staging, (root / "services").stat().st_mode & 0o777)
+    moved = False
     replaced: list[str] = []
     staged_edits: dict[str, str] = {}
+    writing = f"services/{planned.name}"  # what the error names if a write fails
     try:
         for rel, text in planned.created.items():
             target = staging / Path(rel).relative_to(f"services/{planned.name}")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
         for rel, (_, new) in planned.changed.items():
+            writing = rel
             staged_edits[rel] = _stage_file(root / rel, new)
+        # Fails (ENOTEMPTY) rather than replace a directory someone made meanwhile.
+        writing = f"services/{planned.name}"
         os.rename(staging, service_dir)
+        moved = True
         for rel, temp in staged_edits.items():
+            writing = rel
+            replaced.append(rel)  # before the replace: a Ctrl-C between the two is undone too
             os.replace(temp, root / rel)
-            replaced.append(rel)
         if verify:
             _verify(root, planned, before)
-    except BaseException:
+    except BaseException as exc:
         for rel in replaced:
-            (root / rel).write_text(planned.changed[rel][0], encoding="utf-8")
+            old = planned.changed[rel][0]
+            if old or (root / rel).stat().st_size == 0:
+                (root / rel).write_text(old, encoding="utf-8")
+            else:
+                (root / rel).unlink()  # it did not exist before
         for temp in staged_edits.values():
             Path(temp).unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
-        if service_dir.exists() and not staging.exists():
+        if moved:
             shutil.rmtree(service_dir, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise HarnessError(
+                f"scaffolding {planned.name}: cannot write {writing}: "
+                f"{exc.strerror or exc}; nothing was written"
+            ) from exc
         raise
+
+
+@contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """One scaffold at a time per checkout: two would both take the same port."""
+    lock_path = root / paths.STATE_DIR / "new-service.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise HarnessError(
+                f"another `nox -s new-service` is running in this checkout ({lock_path} is "
+                "locked): wait for it, then run again"
+            ) from exc
+        yield
 
 
 def run(
@@ -151,12 +188,13 @@ def run(
     dry_run: bool = False,
 ) -> int:  # fmt: skip
     """The command: print the plan's diff (--dry-run) or apply it and say what comes next."""
-    planned = plan(root, name, frontend=frontend, profile=profile)
-    if dry_run:
-        print(planned.diff(), end="")
-        print("dry run: nothing written")
-        return 0
-    apply(root, planned)
+    with _locked(root):
+        planned = plan(root, name, frontend=frontend, profile=profile)
+        if dry_run:
+            print(planned.diff(), end="")
+            print("dry run: nothing written")
+            return 0
+        apply(root, planned)
     for comp in planned.components:
         print(
             f"{comp.ref}: {comp.directory}, port {comp.port} ({comp.port_variable}), "
@@ -165,8 +203,8 @@ def run(
     edited = ", ".join(planned.changed)
     print(f"registered in {edited}; {len(planned.created)} files from {TEMPLATE_DIR}")
     print(
-        f"next: add routes in services/{name}/backend/app.py, then "
-        f"`nox -s \"unit(target='{name}.backend')\"`, `nox -s contract -- --update`, "
+        f"next: add routes in services/{name}/backend/app.py, `nox -s contract -- --update` "
+        f"(refreshes its openapi.yaml), `nox -s \"unit(target='{name}.backend')\"`, "
         "`nox -s smoke`"
     )
     return 0
@@ -234,20 +272,26 @@ def _copy_template(
 ) -> dict[str, str]:
     name = components[0].service
     values = tokens(name, components)
-    template = root / TEMPLATE_DIR
     kinds = {c.kind: c for c in components}
     created = {}
-    for path in sorted(template.rglob("*")):
-        rel = path.relative_to(template)
-        if not path.is_file() or SKIP_PARTS & set(rel.parts) or path.name in SKIP_NAMES:
-            continue
+    # What git sees (tracked and not ignored): no caches, venvs or local .env files.
+    listed = [n for n in tools.files(root) if n.startswith(f"{TEMPLATE_DIR}/")]
+    for name_in_repo in listed:
+        path = root / name_in_repo
+        rel = Path(name_in_repo).relative_to(TEMPLATE_DIR)
         if rel.parts[0] in ("backend", "frontend") and rel.parts[0] not in kinds:
             continue
         target = f"services/{name}/{rel.as_posix()}"
         if rel.parts[-1] == "Dockerfile":
             created[target] = dockerfiles.expected(root, reg, kinds[rel.parts[0]])
             continue
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise HarnessError(
+                f"{name_in_repo}: not UTF-8 text: the template holds text files only; "
+                "remove it or add it to .gitignore"
+            ) from exc
         for token, value in values.items():
             text = text.replace(token, value)
         leftover = re.search(r"__[A-Z]+(?:_[A-Z]+)*__", text)
@@ -287,6 +331,11 @@ def _env_block(text: str, name: str, components: list[registry.Component]) -> st
 
 
 # --- writing -------------------------------------------------------------------------------
+
+
+def _read(path: Path) -> str:
+    """A file's text; empty when it does not exist."""
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 def _stage_file(path: Path, text: str) -> str:

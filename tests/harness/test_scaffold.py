@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -43,10 +46,11 @@ def _first_free(root: Path, start: int, *also: int) -> int:
 
 
 def _snapshot(root: Path) -> dict[str, str]:
+    """Every file's hash, but the harness's own state (.annadata/, where the lock lives)."""
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.relative_to(root).parts[0] != ".annadata"
     }
 
 
@@ -84,11 +88,12 @@ def test_a_backend_is_copied_and_registered_everywhere(repo: Path, capsys):
     assert "<<: *app" in (repo / "docker-compose.yml").read_text().split("pest_alerts-backend:")[1]
     assert f"PEST_ALERTS_BACKEND_PORT={port}\n" in (repo / ".env.example").read_text()
 
-    # Each edit only adds lines: nothing else in the three files moved.
+    # Each edit only inserts lines: nothing else in those files moved or changed.
     for rel, old in before.items():
-        new = (repo / rel).read_text()
-        assert set(old.splitlines()) <= set(new.splitlines()), rel
-        assert len(new.splitlines()) > len(old.splitlines()), rel
+        matcher = difflib.SequenceMatcher(
+            None, old.splitlines(), (repo / rel).read_text().splitlines(), autojunk=False
+        )
+        assert {op for op, *_ in matcher.get_opcodes()} == {"equal", "insert"}, rel
     backend = repo / "services/pest_alerts/backend"
     texts = [p.read_text() for p in backend.rglob("*") if p.is_file()]
     assert not any(re.search(r"__[A-Z_]+__", t) for t in texts)
@@ -188,9 +193,16 @@ def test_dry_run_prints_the_diff_and_writes_nothing(repo: Path, capsys):
 
 
 @pytest.mark.parametrize(
-    "failure", [OSError(28, "No space left on device"), KeyboardInterrupt()], ids=["disk", "ctrl-c"]
+    ("failure", "raised"),
+    [
+        (OSError(28, "No space left on device"), HarnessError),
+        (KeyboardInterrupt(), KeyboardInterrupt),
+    ],
+    ids=["disk", "ctrl-c"],
 )
-def test_a_failure_midway_puts_every_file_back(repo: Path, monkeypatch, failure: BaseException):
+def test_a_failure_midway_puts_every_file_back(
+    repo: Path, monkeypatch, failure: BaseException, raised: type
+):
     before = _snapshot(repo)
     real_replace = os.replace
     calls = []
@@ -202,7 +214,7 @@ def test_a_failure_midway_puts_every_file_back(repo: Path, monkeypatch, failure:
         real_replace(src, dst)
 
     monkeypatch.setattr(scaffold.os, "replace", replace_then_fail)
-    with pytest.raises(type(failure)):
+    with pytest.raises(raised):
         scaffold.run(repo, "pest_alerts")
     # services.json was already replaced: it is restored; the new directory and every
     # staged file are gone.
@@ -234,3 +246,76 @@ def test_a_missing_shared_block_is_named():
     with pytest.raises(HarnessError, match=r"no `&python-build` anchor"):
         compose_edit.add_components("x-app: &app {restart: 'no'}\nservices: {}\n", [reg_comp],
                                     None)  # fmt: skip
+
+
+def test_a_failure_before_the_rename_leaves_nothing(repo: Path, monkeypatch):
+    before = _snapshot(repo)
+
+    def no_space(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scaffold, "_stage_file", no_space)
+    with pytest.raises(HarnessError, match=r"^scaffolding pest_alerts: cannot write services.json: "
+                       r"No space left on device; nothing was written$"):  # fmt: skip
+        scaffold.run(repo, "pest_alerts")
+    assert _snapshot(repo) == before
+    assert [p.name for p in (repo / "services").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_directory_made_meanwhile_is_kept_and_nothing_written(repo: Path, monkeypatch):
+    real_rename = os.rename
+
+    def someone_else_first(src, dst):
+        Path(dst).mkdir()
+        (Path(dst) / "my_work.py").write_text("precious = True\n")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(scaffold.os, "rename", someone_else_first)
+    before = {rel: (repo / rel).read_text() for rel in ("services.json", ".env.example")}
+    with pytest.raises(
+        HarnessError,
+        match=r"cannot write services/pest_alerts: Directory not empty; nothing was written",
+    ):
+        scaffold.run(repo, "pest_alerts")
+    assert (repo / "services/pest_alerts/my_work.py").read_text() == "precious = True\n"
+    assert {rel: (repo / rel).read_text() for rel in before} == before
+
+
+def test_a_file_edited_after_the_plan_is_not_overwritten(repo: Path):
+    planned = scaffold.plan(repo, "pest_alerts")
+    (repo / ".env.example").write_text((repo / ".env.example").read_text() + "MINE=1\n")
+    before = _snapshot(repo)
+    with pytest.raises(HarnessError, match=r"^.env.example changed since the plan was made"):
+        scaffold.apply(repo, planned)
+    assert _snapshot(repo) == before
+
+
+def test_a_second_run_at_the_same_time_is_refused(repo: Path):
+    lock_path = repo / ".annadata/new-service.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(HarnessError, match="another `nox -s new-service` is running"):
+            scaffold.run(repo, "pest_alerts")
+    assert scaffold.run(repo, "pest_alerts") == 0
+
+
+def test_only_what_git_sees_of_the_template_is_copied(repo: Path):
+    subprocess.run(["git", "init", "--quiet"], cwd=repo, check=True)
+    backend = repo / "services/_template/backend"
+    (backend / ".env.local").write_text("SECRET_TOKEN=x\n")
+    (backend / "__pycache__").mkdir()
+    (backend / "__pycache__/app.cpython-311.pyc").write_bytes(b"\x00\xff")
+    scaffold.run(repo, "pest_alerts")
+    new = repo / "services/pest_alerts/backend"
+    assert not (new / ".env.local").exists()
+    assert not (new / "__pycache__").exists()
+    assert (new / ".env.example").is_file()
+    # Same permissions as its siblings (the staging directory starts private).
+    assert (new.parent.stat().st_mode & 0o777) == ((repo / "services").stat().st_mode & 0o777)
+
+
+def test_a_binary_file_in_the_template_is_named(repo: Path):
+    (repo / "services/_template/backend/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(HarnessError, match=r"services/_template/backend/logo.png: not UTF-8"):
+        scaffold.run(repo, "pest_alerts", dry_run=True)

@@ -34,15 +34,16 @@ def checkout(tmp_path: Path) -> Path:
     except subprocess.CalledProcessError:
         git("remote", "remove", "origin", cwd=dest)
     # A developer's uncommitted edits go along: the suite tests this tree, not only HEAD.
-    wanted = _work_tree(ROOT)
+    wanted = work_tree(ROOT)
     for name in wanted:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, dest / name)
-    for name in _work_tree(dest) - wanted:
+    for name in work_tree(dest) - wanted:
         (dest / name).unlink()
     return dest
 
 
-def _work_tree(root: Path) -> set[str]:
+def work_tree(root: Path) -> set[str]:
+    """The files git sees in root: tracked and untracked, not ignored."""
     listed = git("ls-files", "--cached", "--others", "--exclude-standard", cwd=root)
     return {name for name in listed.splitlines() if (root / name).is_file()}

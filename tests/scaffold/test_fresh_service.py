@@ -5,6 +5,7 @@ Runs the real sessions, nested, in a clone: what a developer types after scaffol
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import pytest
 
 from harness import engine, proc
 
-from .conftest import ROOT, git
+from .conftest import ROOT, work_tree
 
 # Venvs of the nested sessions persist between runs: later runs only re-check their pins.
 ENVDIR = ROOT / ".nox" / "_scaffold-checkout"
@@ -39,32 +40,35 @@ def nox(checkout: Path, *args: str) -> str:
     return output
 
 
-def _docker_objects() -> set[str]:
-    found = set()
-    for argv in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
-        done = proc.run(["docker", *argv, "--quiet"], timeout=60)
-        assert done.ok, done.last_error_line()
-        found |= {f"{argv[0]}:{ident}" for ident in done.stdout.split()}
-    return found
-
-
 @pytest.fixture
-def engine_state() -> Iterator[None]:
-    """Nothing the nested runs start may outlive them; their new images are removed after."""
+def new_images() -> Iterator[None]:
+    """The images of the scaffolded services are removed afterwards (nobody else uses them)."""
     engine.ensure(root=ROOT)
-    before = _docker_objects()
     yield
     for pattern in NEW_IMAGES:
         listed = proc.run(["docker", "image", "ls", "--quiet", pattern], timeout=60)
         if listed.stdout.split():
             proc.run(["docker", "image", "rm", "--force", *set(listed.stdout.split())], timeout=120)
-    assert _docker_objects() - before == set()
 
 
-def _status(checkout: Path) -> set[tuple[str, ...]]:
-    """(status, path) of every changed or new path, as `git status --porcelain` says."""
-    status = git("status", "--porcelain", "--untracked-files=normal", cwd=checkout)
-    return {tuple(line.split(maxsplit=1)) for line in status.splitlines()}
+def _leftovers(checkout: Path) -> dict[str, list[str]]:
+    """Containers, networks and volumes of the stacks the nested runs made, by project."""
+    # Each stack's project name is its report directory's (annadata-smoke-<hex>, ...).
+    projects = [p.name for p in (checkout / "reports").glob("*/annadata-*") if p.is_dir()]
+    assert len(projects) >= 2, projects  # the smoke stack and the contract stack
+    left = {}
+    for project in projects:
+        for what in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
+            label = f"label=com.docker.compose.project={project}"
+            done = proc.run(["docker", *what, "--quiet", "--filter", label], timeout=60)
+            assert done.ok, done.last_error_line()
+            if done.stdout.split():
+                left[f"{project} {what[0]}"] = done.stdout.split()
+    return left
+
+
+def _hashes(checkout: Path) -> dict[str, str]:
+    return {n: hashlib.sha256((checkout / n).read_bytes()).hexdigest() for n in work_tree(checkout)}
 
 
 def _passed(junit: Path) -> set[str]:
@@ -77,15 +81,18 @@ def _passed(junit: Path) -> set[str]:
 @pytest.mark.docker
 # Five nested sessions, each with its own venv check, builds and stack: longer than one test.
 @pytest.mark.timeout(2400)
-def test_a_fresh_scaffold_passes_unit_smoke_and_contract(checkout: Path, engine_state: None):
-    before = _status(checkout)
+def test_a_fresh_scaffold_passes_unit_smoke_and_contract(checkout: Path, new_images: None):
+    before = _hashes(checkout)
     nox(checkout, "-s", "new-service", "--", *PLAIN)
     nox(checkout, "-s", "new-service", "--", *WITH_FRONTEND)
-    assert _status(checkout) - before == {
-        ("M", ".env.example"), ("M", "docker-compose.override.yml.sample"),
-        ("M", "docker-compose.yml"), ("M", "services.json"),
-        ("??", "services/pest_alerts/"), ("??", "services/seed_catalog/"),
+    after = _hashes(checkout)
+    changed = {n for n in before.keys() | after.keys() if before.get(n) != after.get(n)}
+    new_dirs = ("services/pest_alerts/", "services/seed_catalog/")
+    assert {n for n in changed if not n.startswith(new_dirs)} == {
+        ".env.example", "docker-compose.override.yml.sample", "docker-compose.yml",
+        "services.json",
     }  # fmt: skip
+    assert "services/seed_catalog/frontend/package.json" in changed
 
     nox(checkout, "-s", "unit(target='pest_alerts.backend')", "unit(target='seed_catalog.backend')")
 
@@ -108,3 +115,4 @@ def test_a_fresh_scaffold_passes_unit_smoke_and_contract(checkout: Path, engine_
         assert row["failures"] == 0, row
         assert row["operations"] >= 3, row  # /health, /version, /api/v1/hello
         assert row["examples"] > 0, row
+    assert _leftovers(checkout) == {}
