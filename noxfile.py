@@ -224,9 +224,9 @@ def publish(session: nox.Session) -> None:
 
 @nox.session(tags=["docker"])
 def bench(session: nox.Session) -> None:
-    """Print benchmark figures: `nox -s bench -- smoke` or `-- image_sizes` (see bench/)."""
+    """Print benchmark figures: `nox -s bench -- smoke`, `-- image_sizes` or `-- scaffold`."""
     if not session.posargs:
-        session.error("name a benchmark: `nox -s bench -- smoke` or `-- image_sizes`")
+        session.error("name a benchmark: `nox -s bench -- NAME`, NAME one of bench/*.py")
     _install_harness(session, "-r", "infra/nox-requirements.txt")
     name, *args = session.posargs
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
