@@ -7,7 +7,6 @@ the figures are the harness's own work without nox's venv check. Asserts nothing
 
 from __future__ import annotations
 
-import shutil
 import sys
 import tempfile
 import time
@@ -23,10 +22,7 @@ def main(argv: list[str]) -> int:
     """Scaffold COUNT services one after another and print one row per service."""
     count = int(argv[0]) if argv else 10
     with tempfile.TemporaryDirectory(prefix="annadata-bench-scaffold-") as tmp:
-        copy = Path(tmp)
-        for name in tools.files(ROOT):
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, copy / name)
+        copy = tools.copy_files(ROOT, Path(tmp))
         print(f"{'service':<10} {'components':>10} {'plan s':>7} {'apply s':>8}")
         rows = []
         for i in range(count):

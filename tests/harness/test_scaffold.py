@@ -25,11 +25,7 @@ from .conftest import REPO
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's files (what git sees), copied once."""
-    copy = tmp_path_factory.mktemp("pristine")
-    for name in tools.files(REPO):
-        (copy / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, copy / name)
-    return copy
+    return tools.copy_files(REPO, tmp_path_factory.mktemp("pristine"))
 
 
 @pytest.fixture

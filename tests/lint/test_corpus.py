@@ -41,11 +41,7 @@ CHECKERS: dict[str, Callable[[Path], list[findings.Finding]]] = {
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the repository's files (what git sees), outside git."""
-    copy = tmp_path_factory.mktemp("repo")
-    for name in tools.files(ROOT):
-        (copy / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, copy / name)
-    return copy
+    return tools.copy_files(ROOT, tmp_path_factory.mktemp("repo"))
 
 
 def _apply(case: dict, repo: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -19,6 +20,14 @@ from harness.lint.findings import Finding
 EXCLUDED_PARTS = {".git", ".nox", ".venv", "node_modules", "dist", "reports", ".annadata"}
 EXCLUDED_PREFIXES = ("tests/harness/fixtures/",)
 SHELL_SHEBANG = re.compile(r"^#!\s*(/usr/bin/env\s+)?/?(usr/)?(bin/)?(ba|da)?sh\b")
+
+
+def copy_files(root: Path, dest: Path) -> Path:
+    """Copy the files `files` lists from root into dest (a throwaway tree to experiment on)."""
+    for name in files(root):
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, dest / name)
+    return dest
 
 
 def binary(name: str) -> str:
