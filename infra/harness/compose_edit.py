@@ -1,4 +1,4 @@
-"""Add a component's service to docker-compose.yml, round-trip: comments, order, anchors kept.
+"""Add services to docker-compose.yml and its hot-reload sample, round-trip: comments kept.
 
 New services are built from the file's own anchored blocks (`<<: *app`, `*backend-healthcheck`,
 ...), so a change to a shared block reaches scaffolded services as it reaches the seed ones.
@@ -66,7 +66,7 @@ def _append(
 ) -> str:
     yaml = _yaml()
     doc = _load(yaml, text, file)
-    services = doc.get("services")
+    services = doc.get("services") if isinstance(doc, CommentedMap) else None
     if not isinstance(services, CommentedMap):
         raise HarnessError(f"{file}: no `services:` mapping to add to")
     anchors = _anchors(doc)

@@ -125,6 +125,7 @@ def apply(root: Path, planned: Plan, verify: bool = True) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{planned.name}-", dir=root / "services"))
     # mkdtemp makes it private (0700): give it the permissions its siblings have.
     os.chmod(staging, (root / "services").stat().st_mode & 0o777)
+    existed = {rel for rel in planned.changed if (root / rel).exists()}
     moved = False
     replaced: list[str] = []
     staged_edits: dict[str, str] = {}
@@ -149,11 +150,10 @@ def apply(root: Path, planned: Plan, verify: bool = True) -> None:
             _verify(root, planned, before)
     except BaseException as exc:
         for rel in replaced:
-            old = planned.changed[rel][0]
-            if old or (root / rel).stat().st_size == 0:
-                (root / rel).write_text(old, encoding="utf-8")
+            if rel in existed:
+                (root / rel).write_text(planned.changed[rel][0], encoding="utf-8")
             else:
-                (root / rel).unlink()  # it did not exist before
+                (root / rel).unlink(missing_ok=True)
         for temp in staged_edits.values():
             Path(temp).unlink(missing_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
@@ -323,7 +323,7 @@ def _env_block(text: str, name: str, components: list[registry.Component]) -> st
                                 else " ")  # fmt: skip
     block = [title.ljust(89, "-")]
     block += [f"{c.port_variable}={c.port}" for c in components]
-    paragraphs = text.rstrip("\n").split("\n\n")
+    paragraphs = [p for p in text.rstrip("\n").split("\n\n") if p]
     last = max((i for i, p in enumerate(paragraphs) if p.startswith("# --- ")), default=None)
     at = len(paragraphs) if last is None else last + 1
     paragraphs.insert(at, "\n".join(block))

@@ -315,3 +315,9 @@ def test_a_binary_file_in_the_template_is_named(repo: Path):
     (repo / "services/_template/backend/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
     with pytest.raises(HarnessError, match=r"services/_template/backend/logo.png: not UTF-8"):
         scaffold.run(repo, "pest_alerts", dry_run=True)
+
+
+def test_a_compose_file_without_services_is_named():
+    comp = registry.Component("x", "backend", "services/x/backend", port=8003)
+    with pytest.raises(HarnessError, match=r"^docker-compose.yml: no `services:` mapping"):
+        compose_edit.add_components("", [comp], None)
