@@ -21,6 +21,7 @@ from harness.jsonpos import line_of
 from harness.lint.findings import Finding
 
 COMPOSE_FILE = "docker-compose.yml"
+OVERRIDE_SAMPLE = "docker-compose.override.yml.sample"
 ENV_TEMPLATE = ".env.example"
 MODELS_REGISTRY = "src/models/saved_models/model_registry.json"
 READ_ONLY_SOURCES = ("data/processed", "src/models/saved_models")
@@ -119,6 +120,20 @@ class _Policy:
                 yield self.f("ANN001", COMPOSE_FILE, yamlpos.key_line(self.services, name),
                              f"compose service {name!r} is not in services.json",
                              "register it in services.json, or remove it")  # fmt: skip
+        yield from self.hot_reload()
+
+    def hot_reload(self) -> Iterator[Finding]:
+        """Every backend and frontend reloads under the committed override sample."""
+        text = self._read(OVERRIDE_SAMPLE)
+        if not text:
+            return
+        hot = (YAML(typ="rt").load(text) or {}).get("services") or {}
+        for comp in self.reg.components():
+            if comp.kind in ("backend", "frontend") and comp.compose_name not in hot:
+                yield self.f("ANN001", "services.json", self._registry_line(comp),
+                             f"{comp.ref} has no hot-reload service in {OVERRIDE_SAMPLE}",
+                             "add one like the seed services' (`nox -s new-service` "
+                             "writes it for new services)")  # fmt: skip
 
     # --- ANN002 ------------------------------------------------------------------------------
 
