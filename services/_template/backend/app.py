@@ -5,7 +5,7 @@ from fastapi import FastAPI
 from annadata_common.app_factory import create_service_app
 from annadata_common.settings import ServiceSettings
 
-# The scaffold replaces the token; as a literal string the template still imports and runs.
+# Set by `nox -s new-service` (in the template, a placeholder that still imports and runs).
 SERVICE_NAME = "__SERVICE_NAME__"
 
 

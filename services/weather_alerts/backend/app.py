@@ -22,7 +22,6 @@ from thresholds import SOURCE, THRESHOLDS, AlertKind, Crop, Rule, Season, Stage
 from annadata_common.app_factory import create_service_app
 from annadata_common.settings import ServiceSettings
 
-# The scaffold replaces the token; as a literal string the template still imports and runs.
 SERVICE_NAME = "weather_alerts"
 # The longest daily forecasts public services offer run to about 16 days.
 MAX_FORECAST_DAYS = 16
