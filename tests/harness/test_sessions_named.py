@@ -76,3 +76,17 @@ def test_every_named_session_and_tag_exists():
 def test_the_scan_would_catch_a_session_that_does_not_exist():
     assert SESSION.search("run `nox -s smok -- --keep`").group(2) == "smok"
     assert "smok" not in _listed()[0]
+
+
+def test_the_pr_workflow_runs_every_session_of_the_local_gate():
+    # `nox` (no arguments) is the gate; `*` marks its sessions in `nox --list`.
+    done = subprocess.run(
+        [sys.executable, "-m", "nox", "--list"], cwd=ROOT, capture_output=True, text=True,
+        check=True, timeout=120,
+    )  # fmt: skip
+    gate = {line[2:].split("(")[0].split()[0] for line in done.stdout.splitlines()
+            if line.startswith("* ")}  # fmt: skip
+    workflow = (ROOT / ".github/workflows/pr.yml").read_text(encoding="utf-8")
+    in_ci = {m.group(2) for m in SESSION.finditer(workflow)}
+    assert {"lint", "smoke", "scaffold"} <= gate
+    assert gate - in_ci == set()
