@@ -12,6 +12,8 @@ from harness import proc
 
 COMPOSE_FILE = "docker-compose.yml"
 ENV_TEMPLATE = ".env.example"
+# The committed hot-reload sample; developers copy it to docker-compose.override.yml.
+OVERRIDE_SAMPLE = "docker-compose.override.yml.sample"
 # Every profile at once (compose's own wildcard).
 ALL_PROFILES = "*"
 

@@ -18,10 +18,9 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from harness import registry
+from harness.compose import COMPOSE_FILE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
 
-COMPOSE_FILE = "docker-compose.yml"
-OVERRIDE_SAMPLE = "docker-compose.override.yml.sample"
 # The anchors a scaffolded service is made of; the file must keep defining them.
 ANCHORS = {
     "backend": ("app", "python-build", "backend-env", "backend-healthcheck", "limits-backend"),

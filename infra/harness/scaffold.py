@@ -23,11 +23,11 @@ from pathlib import Path
 import jsonschema
 
 from harness import compose_edit, dockerfiles, jsontext, paths, registry
+from harness.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
 from harness.lint import policy, tools
 
 TEMPLATE_DIR = "services/_template"
-ENV_TEMPLATE = ".env.example"
 # Where each kind's host ports start; a new component takes the first free one at or above.
 PORT_BASES = {"backend": 8000, "frontend": 3000}
 # Names that would read as something other than a service (a directory, a profile, the
@@ -98,15 +98,13 @@ def plan(root: Path, name: str, *, frontend: bool = False, profile: str | None =
     result.created = _copy_template(root, grown, components)
     edits = {
         paths.REGISTRY_FILE: lambda old: _register(old, name, components),
-        compose_edit.COMPOSE_FILE: lambda old: compose_edit.add_components(old, components, grown),
-        compose_edit.OVERRIDE_SAMPLE: lambda old: compose_edit.add_hot_reload(
-            old, components, grown
-        ),
+        COMPOSE_FILE: lambda old: compose_edit.add_components(old, components, grown),
+        OVERRIDE_SAMPLE: lambda old: compose_edit.add_hot_reload(old, components, grown),
         ENV_TEMPLATE: lambda old: _env_block(old, name, components),
     }
     for rel, edit in edits.items():
         path = root / rel
-        if rel == compose_edit.OVERRIDE_SAMPLE and not path.is_file():
+        if rel == OVERRIDE_SAMPLE and not path.is_file():
             continue  # optional: a repository may have no hot-reload sample
         old = _read(path)
         result.changed[rel] = (old, edit(old))

@@ -21,7 +21,6 @@ from harness.stack import Stack
 
 ROOT = paths.repo_root(Path(__file__))
 MODELS_IN_CONTAINER = "/app/src/models/saved_models"
-OVERRIDE_SAMPLE = "docker-compose.override.yml.sample"
 # How long uvicorn's polling reloader may take to notice an edit and restart.
 RELOAD_DEADLINE_S = 30
 pytestmark = pytest.mark.docker
@@ -99,7 +98,7 @@ def hot_stack(dev_stack: Stack) -> Iterator[Stack]:
     """The dev stack again, with the committed hot-reload override sample on top."""
     hot = Stack(
         ROOT,
-        [ROOT / compose.COMPOSE_FILE, ROOT / OVERRIDE_SAMPLE],
+        [ROOT / compose.COMPOSE_FILE, ROOT / compose.OVERRIDE_SAMPLE],
         name=dev_stack.name,
         report_dir=ROOT / "reports" / "devstack-hot",
         env_files=[ROOT / compose.ENV_TEMPLATE],

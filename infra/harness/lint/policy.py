@@ -16,13 +16,11 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from harness import dockerfiles, registry, yamlpos
+from harness.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
 from harness.jsonpos import line_of
 from harness.lint.findings import Finding
 
-COMPOSE_FILE = "docker-compose.yml"
-OVERRIDE_SAMPLE = "docker-compose.override.yml.sample"
-ENV_TEMPLATE = ".env.example"
 MODELS_REGISTRY = "src/models/saved_models/model_registry.json"
 READ_ONLY_SOURCES = ("data/processed", "src/models/saved_models")
 # Compose sets these itself; .env.example need not list them.
