@@ -211,15 +211,18 @@ def run(
 # --- checks --------------------------------------------------------------------------------
 
 
+def _is_name(value: str, schema: dict) -> bool:
+    """value fits the registry schema's name ($defs/name: snake_case, bounded length)."""
+    return jsonschema.Draft202012Validator(schema["$defs"]["name"]).is_valid(value)
+
+
 def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict) -> None:
-    try:
-        jsonschema.validate(name, {**schema["$defs"]["name"], "$defs": schema["$defs"]})
-    except jsonschema.ValidationError as exc:
+    if not _is_name(name, schema):
         raise HarnessError(
             f"invalid service name {name!r}: use snake_case (lowercase letters, digits, single "
             "underscores, starting with a letter, at most "
             f"{schema['$defs']['name']['maxLength']} characters), e.g. pest_alerts"
-        ) from exc
+        )
     if name in RESERVED or name in reg.infrastructure:
         raise HarnessError(f"service name {name!r} is reserved: choose another, e.g. {name}_api")
     if name in reg.services:
@@ -234,8 +237,7 @@ def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict) -> 
 
 
 def _check_profile(profile: str, schema: dict) -> None:
-    pattern = schema["$defs"]["name"]["pattern"]
-    if profile == "default" or not re.match(pattern, profile):
+    if profile == "default" or not _is_name(profile, schema):
         raise HarnessError(
             f"invalid profile {profile!r}: use a snake_case name other than `default` "
             "(leave --profile out for the default stack)"

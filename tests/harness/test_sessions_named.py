@@ -29,13 +29,17 @@ LISTED = re.compile(r"^[*-] (\S+)(?: \[([^\]]*)\])?")
 
 
 @functools.cache
-def _listed() -> tuple[set[str], set[str]]:
-    done = subprocess.run(
+def _nox_list() -> str:
+    return subprocess.run(
         [sys.executable, "-m", "nox", "--list"], cwd=ROOT, capture_output=True, text=True,
         check=True, timeout=120,
-    )  # fmt: skip
+    ).stdout  # fmt: skip
+
+
+@functools.cache
+def _listed() -> tuple[set[str], set[str]]:
     names, tags = set(), set()
-    for line in done.stdout.splitlines():
+    for line in _nox_list().splitlines():
         match = LISTED.match(line)
         if match:
             full = match.group(1).replace('"', "'")
@@ -80,11 +84,7 @@ def test_the_scan_would_catch_a_session_that_does_not_exist():
 
 def test_the_pr_workflow_runs_every_session_of_the_local_gate():
     # `nox` (no arguments) is the gate; `*` marks its sessions in `nox --list`.
-    done = subprocess.run(
-        [sys.executable, "-m", "nox", "--list"], cwd=ROOT, capture_output=True, text=True,
-        check=True, timeout=120,
-    )  # fmt: skip
-    gate = {line[2:].split("(")[0].split()[0] for line in done.stdout.splitlines()
+    gate = {line[2:].split("(")[0].split()[0] for line in _nox_list().splitlines()
             if line.startswith("* ")}  # fmt: skip
     workflow = (ROOT / ".github/workflows/pr.yml").read_text(encoding="utf-8")
     in_ci = {m.group(2) for m in SESSION.finditer(workflow)}

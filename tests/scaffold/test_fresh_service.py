@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import engine, proc
+from harness import compose, engine, proc
+from harness.stack import Stack
 
 from .conftest import ROOT, work_tree
 
@@ -51,20 +52,17 @@ def new_images() -> Iterator[None]:
             proc.run(["docker", "image", "rm", "--force", *set(listed.stdout.split())], timeout=120)
 
 
-def _leftovers(checkout: Path) -> dict[str, list[str]]:
+def _leftovers(checkout: Path) -> dict[str, dict[str, list[str]]]:
     """Containers, networks and volumes of the stacks the nested runs made, by project."""
     # Each stack's project name is its report directory's (annadata-smoke-<hex>, ...).
     projects = [p.name for p in (checkout / "reports").glob("*/annadata-*") if p.is_dir()]
     assert len(projects) >= 2, projects  # the smoke stack and the contract stack
-    left = {}
-    for project in projects:
-        for what in (["ps", "--all"], ["network", "ls"], ["volume", "ls"]):
-            label = f"label=com.docker.compose.project={project}"
-            done = proc.run(["docker", *what, "--quiet", "--filter", label], timeout=60)
-            assert done.ok, done.last_error_line()
-            if done.stdout.split():
-                left[f"{project} {what[0]}"] = done.stdout.split()
-    return left
+    compose_file = [checkout / compose.COMPOSE_FILE]
+    left = {
+        project: Stack(checkout, compose_file, name=project, report_dir=checkout).leftovers()
+        for project in projects
+    }
+    return {project: found for project, found in left.items() if any(found.values())}
 
 
 def _hashes(checkout: Path) -> dict[str, str]:
