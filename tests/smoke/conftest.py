@@ -163,5 +163,8 @@ def base_url(stack: Stack, docker_ip: str, comp: Component) -> str:
 @pytest.fixture(scope="session")
 def http() -> Iterator[httpx.Client]:
     """One HTTP client for the suite, with a timeout that names itself when hit."""
-    with httpx.Client(timeout=httpx.Timeout(10.0)) as client:
+    # A new connection per request: a pooled one the far side (docker-proxy, nginx) has just
+    # closed fails the next request with "Server disconnected" instead of being retried.
+    limits = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(timeout=httpx.Timeout(10.0), limits=limits) as client:
         yield client
