@@ -134,11 +134,11 @@ def unit(session: nox.Session, target: str) -> None:
     # other dependencies. The drift check runs inside pytest, on the app the tests imported.
     harness_path = {"PYTHONPATH": str(Path(__file__).parent / "infra")}
     if update:
-        session.run("python", "-m", "harness.openapi_drift", str(Path.cwd()), "--update",
+        session.run("python", "-m", "harness.contract.openapi_drift", str(Path.cwd()), "--update",
                     env=harness_path)  # fmt: skip
     session.run(
         "python", "-m", "pytest", "tests", _junit(f"unit-{target}"),
-        "-p", "harness.openapi_drift", "--openapi-fix", fix, *pytest_args, env=harness_path,
+        "-p", "harness.contract.openapi_drift", "--openapi-fix", fix, *pytest_args, env=harness_path,
     )  # fmt: skip
 
 

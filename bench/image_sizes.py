@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-from harness import image_info, images, no_registry, paths, proc, registry
+from harness import paths, proc, registry
+from harness.bases import no_registry
+from harness.docker import image_info, images
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = "bench/Dockerfile.plan-example"

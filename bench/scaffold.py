@@ -12,7 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import registry, scaffold
+from harness import registry
+from harness.scaffold import new_service as scaffold
 from harness.lint import tools
 
 ROOT = Path(__file__).resolve().parents[1]

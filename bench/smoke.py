@@ -24,7 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import compose, images, no_registry, proc, registry, stack
+from harness import proc, registry
+from harness.bases import no_registry
+from harness.docker import compose, images, stack
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANGED_FILE = "services/msp_mitra/backend/app.py"

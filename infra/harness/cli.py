@@ -8,23 +8,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness import (
-    ci_summary,
-    contract,
-    dockerfiles,
-    doctor,
-    engine,
-    images,
-    lint,
-    no_registry,
-    paths,
-    publish,
-    registry,
-    scaffold,
-    smoke,
-    standin_build,
-)
+from harness import doctor, lint, paths, publish, registry, smoke
+from harness import summary as ci_summary
+from harness.bases import no_registry, standin_build
+from harness.contract import check as contract
+from harness.docker import dockerfiles, engine, images
 from harness.errors import HarnessError
+from harness.scaffold import new_service as scaffold
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import engine, no_registry, proc, registry, standin_build, standins
+from harness import proc, registry
+from harness.bases import no_registry, standin_build, standins
+from harness.docker import engine
 from harness.errors import HarnessError
 
 # Images, build cache and the stack's volumes need room; below this builds start failing.

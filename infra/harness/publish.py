@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import engine, images, no_registry, proc, registry, standin_build
+from harness import proc, registry
+from harness.bases import no_registry, standin_build
+from harness.docker import engine, images
 from harness.errors import HarnessError
 
 MAIN_BRANCH = "main"

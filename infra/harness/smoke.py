@@ -16,9 +16,11 @@ from pathlib import Path
 
 import httpx
 
-from harness import compose, engine, image_info, images, no_registry, registry, standin_build
+from harness import registry
+from harness.bases import no_registry, standin_build
+from harness.docker import compose, engine, image_info, images
+from harness.docker.stack import Stack, StackError
 from harness.errors import HarnessError
-from harness.stack import Stack, StackError
 
 PROJECT_PREFIX = "annadata-smoke"
 REPORTS_DIR = "reports/smoke"

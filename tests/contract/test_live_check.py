@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import compose, contract, images, no_registry, paths, registry
-from harness.stack import Stack
+from harness import paths, registry
+from harness.bases import no_registry
+from harness.contract import check as contract
+from harness.docker import compose, images
+from harness.docker.stack import Stack
 
 ROOT = paths.repo_root(Path(__file__))
 FIXTURES = Path(__file__).parent / "fixtures"

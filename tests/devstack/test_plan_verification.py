@@ -16,8 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import compose, no_registry, paths, registry, smoke, standin_build
-from harness.stack import Stack
+from harness import paths, registry, smoke
+from harness.bases import no_registry, standin_build
+from harness.docker import compose
+from harness.docker.stack import Stack
 
 ROOT = paths.repo_root(Path(__file__))
 MODELS_IN_CONTAINER = "/app/src/models/saved_models"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness import breaking
+from harness.contract import breaking
 
 # A small FastAPI-shaped document: $refs to components, Optional as anyOf [..., null].
 BEFORE: dict[str, Any] = {

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from harness import contract
-from harness.openapi_diff import dump
+from harness.contract import check as contract
+from harness.contract.openapi_diff import dump
 
 from .test_breaking import BEFORE
 

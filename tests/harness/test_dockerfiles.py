@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from harness import dockerfiles, registry
+from harness import registry
+from harness.docker import dockerfiles
 from harness.errors import HarnessError
 
 from .conftest import REPO

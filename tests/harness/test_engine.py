@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import engine
+from harness.docker import engine
 from harness.errors import HarnessError
 
 from .conftest import FakeDocker, fail, ok

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from harness import no_registry
+from harness.bases import no_registry
 from harness.errors import HarnessError
 
 

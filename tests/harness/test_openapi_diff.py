@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from harness.openapi_diff import differences, dump, load
+from harness.contract.openapi_diff import differences, dump, load
 
 from .test_breaking import BEFORE
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.openapi_diff import dump
+from harness.contract.openapi_diff import dump
 
 pytest_plugins = ["pytester"]
 SPEC = {"openapi": "3.1.0", "info": {"title": "demo", "version": "1.0.0"}, "paths": {}}
@@ -30,7 +30,13 @@ def backend(pytester: pytest.Pytester) -> pytest.Pytester:
 def _run(backend: pytest.Pytester) -> pytest.RunResult:
     # In-process (pytester restores sys.modules and sys.path): no interpreter start-up.
     return backend.runpytest_inprocess(
-        "tests", "-p", "harness.openapi_drift", "--openapi-fix", FIX, "-p", "no:cacheprovider"
+        "tests",
+        "-p",
+        "harness.contract.openapi_drift",
+        "--openapi-fix",
+        FIX,
+        "-p",
+        "no:cacheprovider",
     )
 
 

@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from harness import compose_edit, jsontext, registry, scaffold
+from harness import registry
 from harness.errors import HarnessError
 from harness.lint import policy, tools
+from harness.scaffold import compose_edit, jsontext
+from harness.scaffold import new_service as scaffold
 
 from .conftest import REPO
 

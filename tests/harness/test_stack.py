@@ -8,8 +8,9 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from harness import compose, proc, stack
-from harness.stack import Stack
+from harness import proc
+from harness.docker import compose, stack
+from harness.docker.stack import Stack
 
 from .conftest import FakeDocker, ok
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import paths, proc, standin_build, standins
+from harness import paths, proc
+from harness.bases import standin_build, standins
 from harness.errors import HarnessError
 
 from .conftest import REPO

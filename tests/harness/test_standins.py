@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import standins
+from harness.bases import standins
 from harness.errors import HarnessError
 
 from .conftest import REPO

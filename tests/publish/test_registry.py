@@ -14,7 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import images, no_registry, paths, proc, publish, registry, standin_build
+from harness import paths, proc, publish, registry
+from harness.bases import no_registry, standin_build
+from harness.docker import images
 
 ROOT = paths.repo_root(Path(__file__))
 COMPONENT = "protein_engineering.backend"

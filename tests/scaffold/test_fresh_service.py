@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import compose, engine, proc
-from harness.stack import Stack
+from harness import proc
+from harness.docker import compose, engine
+from harness.docker.stack import Stack
 
 from .conftest import ROOT, work_tree
 

@@ -1,7 +1,7 @@
 """The smoke stack, through pytest-docker's chain of fixtures.
 
 Override points keep pytest-docker's names: `docker_compose_project_name`,
-`docker_compose_file` and `docker_services` (which yields our `harness.stack.Stack`: its
+`docker_compose_file` and `docker_services` (which yields our `harness.docker.stack.Stack`: its
 teardown runs on pass, failure, timeout and Ctrl-C, which pytest-docker's does not).
 `nox -s smoke` passes the options below; run by hand, build the images first.
 """
@@ -17,9 +17,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import compose, images, paths, registry, smoke
+from harness import paths, registry, smoke
+from harness.docker import compose, images
+from harness.docker.stack import Stack, StackError
 from harness.registry import Component
-from harness.stack import Stack, StackError
 
 ROOT = paths.repo_root(Path(__file__))
 
@@ -99,7 +100,7 @@ def docker_cleanup() -> list[str]:
 def docker_services(
     pytestconfig: pytest.Config, docker_compose_project_name: str
 ) -> Iterator[Stack]:
-    """The running stack (harness.stack.Stack), always torn down unless --keep."""
+    """The running stack (harness.docker.stack.Stack), always torn down unless --keep."""
     say = _terminal(pytestconfig)
     stack = smoke.stack_for(
         ROOT,

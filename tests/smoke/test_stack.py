@@ -10,8 +10,8 @@ from datetime import date
 import httpx
 import pytest
 
+from harness.docker.stack import Stack
 from harness.registry import Component, Registry
-from harness.stack import Stack
 
 from .conftest import ROOT, base_url
 

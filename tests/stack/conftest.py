@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness import compose, no_registry, paths, proc, standin_build
-from harness.stack import Stack
+from harness import paths, proc
+from harness.bases import no_registry, standin_build
+from harness.docker import compose
+from harness.docker.stack import Stack
 
 ROOT = paths.repo_root(Path(__file__))
 FIXTURE = Path(__file__).parent / "fixtures" / "compose.yml"

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.stack import Stack
+from harness.docker.stack import Stack
 
 FIXTURE = Path(__file__).parent / "fixtures" / "compose.yml"
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from harness import proc
-from harness.stack import Stack, StackError
+from harness.docker.stack import Stack, StackError
 
 from .conftest import FIXTURE, ROOT, make_stack
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import engine, proc, standin_build, standins
+from harness import proc
+from harness.bases import standin_build, standins
+from harness.docker import engine
 
 REPO = Path(__file__).resolve().parents[2]
 # Every container and network a test starts carries this label with the run's id.

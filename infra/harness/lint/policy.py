@@ -15,10 +15,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from harness import dockerfiles, registry, yamlpos
-from harness.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
+from harness import registry
+from harness.docker import dockerfiles
+from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
 from harness.jsonpos import line_of
+from harness.lint import yamlpos
 from harness.lint.findings import Finding
 
 MODELS_REGISTRY = "src/models/saved_models/model_registry.json"

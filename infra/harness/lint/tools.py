@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from harness import proc, yamlpos
+from harness import proc
+from harness.lint import yamlpos
 from harness.lint.findings import Finding
 
 # Never linted: generated, vendored, or deliberately broken (the lint corpus itself).

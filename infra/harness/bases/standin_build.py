@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import image_info, paths, proc, standins
+from harness import paths, proc
+from harness.bases import standins
+from harness.bases.standins import HASH_LABEL, STANDS_IN_LABEL, StandIn
+from harness.docker import image_info
 from harness.errors import HarnessError
-from harness.standins import HASH_LABEL, STANDS_IN_LABEL, StandIn
 
 # Bounds per step: debootstrap fetches ~100 packages; an apt-heavy recipe (node) ~1-2 min here.
 DEBOOTSTRAP_TIMEOUT = 1200

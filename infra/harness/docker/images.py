@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import dockerfiles, image_info, no_registry, paths, proc, registry
+from harness import paths, proc, registry
+from harness.bases import no_registry
+from harness.docker import dockerfiles, image_info
 from harness.errors import HarnessError
 
 BUILD_TIMEOUT = 1800

@@ -22,10 +22,12 @@ from pathlib import Path
 
 import jsonschema
 
-from harness import compose_edit, dockerfiles, jsontext, paths, registry
-from harness.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
+from harness import paths, registry
+from harness.docker import dockerfiles
+from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
 from harness.lint import policy, tools
+from harness.scaffold import compose_edit, jsontext
 
 TEMPLATE_DIR = "services/_template"
 # Where each kind's host ports start; a new component takes the first free one at or above.

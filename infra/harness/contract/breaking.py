@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from harness.openapi_diff import operations, pointer
+from harness.contract.openapi_diff import operations, pointer
 
 # Rule ids (oasdiff's names) -> what a reviewer reads.
 RULES = {

@@ -2,7 +2,7 @@
 
 1. drift: the spec the built image's app generates equals the committed openapi.yaml
    (`--update` rewrites it; `nox -s unit` runs the same check in-process);
-2. breaking: the committed spec against the same file at the base ref (harness.breaking);
+2. breaking: the committed spec against the same file at the base ref (harness.contract.breaking);
 3. live: schemathesis exercises every operation of the running stack against the
    committed spec; JUnit XML per service under reports/contract/.
 """
@@ -18,20 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import (
-    breaking,
-    compose,
-    engine,
-    images,
-    no_registry,
-    proc,
-    registry,
-    smoke,
-    standin_build,
-)
+from harness import proc, registry, smoke
+from harness.bases import no_registry, standin_build
+from harness.contract import breaking
+from harness.contract.openapi_diff import SPEC_FILE, differences, dump, load, loads
+from harness.docker import compose, engine, images
+from harness.docker.stack import Stack
 from harness.errors import HarnessError
-from harness.openapi_diff import SPEC_FILE, differences, dump, load, loads
-from harness.stack import Stack
 
 REPORTS_DIR = "reports/contract"
 SUMMARY_FILE = "summary.json"

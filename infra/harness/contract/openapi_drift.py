@@ -1,7 +1,7 @@
 """Is a backend's committed openapi.yaml what its app generates? In-process, no Docker.
 
 Usage (inside the backend's own venv, as `nox -s unit` runs it):
-    python -m harness.openapi_drift services/<name>/backend [--update]
+    python -m harness.contract.openapi_drift services/<name>/backend [--update]
 Exits 1 with the differences, operation by operation, when the committed file is stale.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.openapi_diff import SPEC_FILE, differences, dump, load
+from harness.contract.openapi_diff import SPEC_FILE, differences, dump, load
 
 # Settings that could leak the environment into a schema are unset while exporting.
 NEUTRAL_ENV = ("DATABASE_URL", "POSTGRES_HOST", "REDIS_URL")
@@ -52,7 +52,9 @@ def report(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Check (or --update) one backend's openapi.yaml."""
-    parser = argparse.ArgumentParser(prog="python -m harness.openapi_drift", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.contract.openapi_drift", description=__doc__
+    )
     parser.add_argument("backend_dir", type=Path)
     parser.add_argument("--update", action="store_true", help="rewrite openapi.yaml")
     parser.add_argument("--fix", default=UPDATE_COMMAND, help="the command the error names")
@@ -78,7 +80,7 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-# --- as a pytest plugin (`-p harness.openapi_drift`): the unit run checks drift in the same
+# --- as a pytest plugin (`-p harness.contract.openapi_drift`): the unit run checks drift in the same
 # process, reusing the app its tests imported (one import instead of two per backend).
 
 

@@ -22,7 +22,8 @@ from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tag import Tag
 
-from harness import compose, proc
+from harness import proc
+from harness.docker import compose
 from harness.errors import HarnessError
 
 OVERRIDE_FILE = "override.yml"

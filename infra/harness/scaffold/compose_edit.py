@@ -18,7 +18,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
 from harness import registry
-from harness.compose import COMPOSE_FILE, OVERRIDE_SAMPLE
+from harness.docker.compose import COMPOSE_FILE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
 
 # The anchors a scaffolded service is made of; the file must keep defining them.

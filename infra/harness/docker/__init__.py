@@ -1,0 +1,1 @@
+"""Docker: the engine, compose projects, throwaway stacks and image builds."""
