@@ -90,3 +90,27 @@ def test_a_spec_new_on_the_branch_has_no_base_to_compare(repo: Path):
     (repo / other).parent.mkdir(parents=True)
     (repo / other).write_text(dump(BEFORE))
     assert contract.breaking_against(repo, other, "main") is None
+
+
+def test_tightening_request_constraints_on_a_branch_is_breaking_until_the_major_is_raised(
+    repo: Path,
+):
+    after = copy.deepcopy(BEFORE)
+    job_in = after["components"]["schemas"]["JobIn"]
+    job_in["properties"]["records"]["maxItems"] = 100
+    after["paths"]["/api/v1/jobs"]["post"]["parameters"][1]["schema"]["pattern"] = "^t_ha$"
+    _change(repo, after)
+    base = contract.default_base(repo)
+    found, accepted = contract.breaking_against(repo, SPEC, base)
+    jobs = "/paths/~1api~1v1~1jobs/post"
+    assert sorted((f.rule, f.pointer) for f in found if f.breaking) == [
+        ("request-parameter-pattern-added", f"{jobs}/parameters/1/schema/pattern"),
+        ("request-property-max-items-set",
+         f"{jobs}/requestBody/content/application~1json/schema/properties/records/maxItems"),
+    ]  # fmt: skip
+    assert not accepted
+    after["info"]["version"] = "2.0.0"
+    _change(repo, after)
+    found, accepted = contract.breaking_against(repo, SPEC, base)
+    assert accepted
+    assert sum(f.breaking for f in found) == 2

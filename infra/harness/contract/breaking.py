@@ -32,6 +32,39 @@ RULES = {
     "response-property-became-optional": "response property became optional",
     "response-property-became-nullable": "response property became nullable",
 }
+# Request constraints a new version can tighten, for parameters and body properties alike:
+# keyword -> (oasdiff's rule stem, the direction that refuses values the old one accepted).
+# A bound set where there was none tightens too (oasdiff's -set rules).
+BOUNDS = {
+    "maximum": ("max", "decreased"),
+    "exclusiveMaximum": ("exclusive-max", "decreased"),
+    "maxLength": ("max-length", "decreased"),
+    "maxItems": ("max-items", "decreased"),
+    "minimum": ("min", "increased"),
+    "exclusiveMinimum": ("exclusive-min", "increased"),
+    "minLength": ("min-length", "increased"),
+    "minItems": ("min-items", "increased"),
+}
+
+
+def _constraint_rules() -> dict[str, str]:
+    """The tightened-constraint rules of request parameters and of request body properties."""
+    rules = {}
+    for kind in ("parameter", "property"):
+        for stem, way in BOUNDS.values():
+            for change in (way, "set"):
+                rules[f"request-{kind}-{stem}-{change}"] = (
+                    f"request {kind} {stem.replace('-', ' ')} {change}"
+                )
+        # Whether one regex accepts all another does is not decided here: any new pattern may
+        # refuse a value the old one took, so a changed pattern counts as a tightening.
+        rules[f"request-{kind}-pattern-added"] = f"request {kind} pattern added"
+        rules[f"request-{kind}-pattern-changed"] = f"request {kind} pattern changed"
+        rules[f"request-{kind}-became-enum"] = f"request {kind} restricted to an enum"
+    return rules
+
+
+RULES.update(_constraint_rules())
 # Schema nesting deeper than this is not compared (and recursive schemas stop here).
 MAX_DEPTH = 12
 
@@ -201,6 +234,10 @@ class _Comparison:
                     (*at, "enum"),
                     f"{label}: {', '.join(map(repr, removed))}",
                 )
+        elif "enum" in new_core and "const" not in old_core:
+            only = ", ".join(map(repr, new_core["enum"]))
+            yield _f(f"request-{kind}-became-enum", (*at, "enum"), f"{label}: only {only}")
+        yield from _tightened(old_core, new_core, at, kind, label)
 
     def _response_schema(self, old: Any, new: Any, at: tuple, depth: int) -> Iterator[Finding]:
         """What a client may rely on in a response and may no longer get."""
@@ -266,6 +303,35 @@ class _Comparison:
                         rest = {k: v for k, v in resolved.items() if k != key}
                         resolved = {**rest, **non_null[0]}
         return resolved, nullable
+
+
+def _tightened(
+    old: Mapping[str, Any], new: Mapping[str, Any], at: tuple, kind: str, label: str
+) -> Iterator[Finding]:
+    """Bounds lowered, raised or set, and patterns added or changed, on one request value."""
+    for keyword, (stem, way) in BOUNDS.items():
+        before, after = _bound(old, keyword), _bound(new, keyword)
+        if after is None or after == before:
+            continue
+        here = (*at, keyword)
+        if before is None:
+            yield _f(f"request-{kind}-{stem}-set", here, f"{label}: {keyword} {after:g}")
+        elif after < before if way == "decreased" else after > before:
+            yield _f(
+                f"request-{kind}-{stem}-{way}", here, f"{label}: {keyword} {before:g} -> {after:g}"
+            )
+    before, after = old.get("pattern"), new.get("pattern")
+    if after is not None and after != before:
+        change = "added" if before is None else "changed"
+        shown = f"{after!r}" if before is None else f"{before!r} -> {after!r}"
+        yield _f(f"request-{kind}-pattern-{change}", (*at, "pattern"), f"{label}: {shown}")
+
+
+def _bound(schema: Mapping[str, Any], keyword: str) -> float | None:
+    # OpenAPI 3.0's boolean exclusiveMaximum/exclusiveMinimum is a flag, not a bound, and is
+    # skipped (FastAPI writes 3.1, where both are numbers); float(True) would read it as 1.
+    value = schema.get(keyword)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def _type_of(schema: Mapping[str, Any]) -> str | None:
