@@ -8,11 +8,11 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness import doctor, lint, paths, publish, registry, smoke
-from harness import summary as ci_summary
-from harness.bases import no_registry, standin_build
+from harness import doctor, lint, paths, proc, publish, registry, smoke, summary
+from harness.bases import standin_build
 from harness.contract import check as contract
-from harness.docker import dockerfiles, engine, images
+from harness.docker import dockerfiles, engine
+from harness.docker.prepare import prepare
 from harness.errors import HarnessError
 from harness.scaffold import new_service as scaffold
 
@@ -24,7 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     try:
-        return args.func(args)
+        # SIGTERM (CI cancelling a job, nox's timeout) unwinds like Ctrl-C: every cleanup
+        # in a `finally` runs, a half-written scaffold is rolled back, stacks come down.
+        with proc.sigterm_interrupts():
+            return int(args.func(args))
     except HarnessError as exc:
         if isinstance(exc.__context__, HarnessError):
             # Raised during cleanup of an earlier failure: that one is the cause.
@@ -151,12 +154,8 @@ def _bases(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     root = _root(args)
-    engine.ensure(root=root, allow_provision=not args.no_provision)
-    mode = no_registry.decide()
-    print(mode.announcement())
-    if mode.on:
-        standin_build.build(root)
-    print(images.table(images.build(root, args.names, mode=mode)))
+    reg = registry.load(root)
+    prepare(root, reg, reg.select(args.names), allow_provision=not args.no_provision)
     return 0
 
 
@@ -209,7 +208,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    text = ci_summary.markdown(_root(args))
+    text = summary.markdown(_root(args))
     if args.output:
         with args.output.open("a", encoding="utf-8") as sink:
             sink.write(text)

@@ -91,6 +91,19 @@ class Registry:
         known = ", ".join(c.ref for c in self.components())
         raise HarnessError(f"{self.path.name}: no component {ref!r} (known: {known})")
 
+    def select(self, names: Sequence[str]) -> list[Component]:
+        """Components named as service or service.kind, in registry order; all when none."""
+        if not names:
+            return self.components()
+        chosen: list[Component] = []
+        for name in names:
+            matches = [c for c in self.components() if name in (c.ref, c.service)]
+            if not matches:
+                known = ", ".join(sorted(self.services))
+                raise HarnessError(f"no service or component {name!r} (known: {known})")
+            chosen += [c for c in matches if c not in chosen]
+        return [c for c in self.components() if c in chosen]
+
     def profiles(self) -> list[str]:
         """The compose profiles components opt into, sorted (the default stack has none)."""
         return sorted({c.profile for c in self.components() if c.profile})

@@ -80,8 +80,8 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-# --- as a pytest plugin (`-p harness.contract.openapi_drift`): the unit run checks drift in the same
-# process, reusing the app its tests imported (one import instead of two per backend).
+# --- as a pytest plugin (`-p harness.contract.openapi_drift`): the unit run checks drift in
+# the same process, reusing the app its tests imported (one import instead of two per backend).
 
 
 def pytest_addoption(parser: Any) -> None:

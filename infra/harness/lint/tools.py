@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from harness import proc
+from harness import git, proc
 from harness.lint import yamlpos
 from harness.lint.findings import Finding
 
@@ -39,13 +39,8 @@ def binary(name: str) -> str:
 
 def files(root: Path) -> list[str]:
     """Every file to consider, relative to root: git's view when root is a checkout."""
-    done = proc.run(
-        ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard"],
-        timeout=30,
-    )
-    if done.ok and done.stdout.strip():
-        names = done.stdout.splitlines()
-    else:
+    names = git.files(root)
+    if not names:
         names = [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()]
     return sorted(
         n
