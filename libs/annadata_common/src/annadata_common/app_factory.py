@@ -26,7 +26,7 @@ def create_service_app(
     version: str = "0.1.0",
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """FastAPI app with JSON logging, /health, /version, and every error body mapped and documented."""
+    """FastAPI app with JSON logging, /health, /version, and error bodies handled and documented."""
     configure_logging(settings.service_name, settings.log_level)
     fastapi_kwargs.setdefault("responses", error_responses())
     app = FastAPI(title=title, version=version, **fastapi_kwargs)

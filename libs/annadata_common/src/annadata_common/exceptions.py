@@ -9,4 +9,4 @@ class NotFoundError(LookupError):
 
 
 class InvalidInputError(ValueError):
-    """Input a rule outside the request schema refuses: answered 422 with this message as `detail`."""
+    """Input refused by a rule the request schema cannot state: 422, this message as `detail`."""
