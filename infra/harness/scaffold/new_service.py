@@ -20,8 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jsonschema
-
 from harness import paths, registry
 from harness.docker import dockerfiles
 from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
@@ -69,7 +67,7 @@ class Plan:
 def plan(root: Path, name: str, *, frontend: bool = False, profile: str | None = None) -> Plan:
     """The files scaffolding `name` would write; raises HarnessError if it must not run."""
     reg = registry.load(root)
-    schema = json.loads((root / paths.REGISTRY_SCHEMA).read_text(encoding="utf-8"))
+    schema = registry.schema(root)
     _check_name(root, reg, name, schema)
     if profile is not None:
         _check_profile(profile, schema)
@@ -215,7 +213,7 @@ def run(
 
 def _is_name(value: str, schema: dict) -> bool:
     """value fits the registry schema's name ($defs/name: snake_case, bounded length)."""
-    return jsonschema.Draft202012Validator(schema["$defs"]["name"]).is_valid(value)
+    return bool(registry.validator(schema["$defs"]["name"]).is_valid(value))
 
 
 def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict) -> None:
