@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import paths, registry
+from harness import paths, proc, registry
 from harness.docker import dockerfiles
 from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
@@ -192,7 +192,10 @@ def run(
             print(planned.diff(), end="")
             print("dry run: nothing written")
             return 0
-        apply(root, planned)
+        # Ctrl-C and SIGTERM wait until the files are all written or all restored: apply
+        # takes a second, and a signal between two of its steps would leave a mix.
+        with proc.signals_deferred():
+            apply(root, planned)
     for comp in planned.components:
         print(
             f"{comp.ref}: {comp.directory}, port {comp.port} ({comp.port_variable}), "
