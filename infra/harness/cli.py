@@ -229,7 +229,7 @@ def _dockerfiles(args: argparse.Namespace) -> int:
         return 0
     drift = dockerfiles.drifted(root, reg)
     for path in drift:
-        line = dockerfiles.first_difference(root, reg, path)
+        line = dockerfiles.first_drifted_line(root, reg, path)
         print(
             f"{path}:{line}: differs from its template; only first-block ARG defaults may "
             "differ: run `python -m harness dockerfiles --write`"

@@ -166,7 +166,7 @@ def _ecma_pattern(
 
 # An unescaped `$` outside a character class (the schema's patterns use no classes with `$`).
 _END_ANCHOR = re.compile(r"(?<!\\)\$")
-Validator = jsonschema.validators.extend(
+Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
     jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
 )
 
@@ -194,7 +194,7 @@ def _unknown_keys(error: ValidationError, full: dict[str, Any]) -> list[str] | N
     """Keys an additional/unevaluated-properties error is about; None for other errors."""
     if error.validator not in ("additionalProperties", "unevaluatedProperties"):
         return None
-    return sorted(set(error.instance) - _known_keys(error, full))
+    return sorted(set(_as_dict(error.instance)) - _known_keys(error, full))
 
 
 def _describe(error: ValidationError, full: dict[str, Any]) -> tuple[str, str, list[str | int]]:
@@ -219,10 +219,15 @@ def _describe(error: ValidationError, full: dict[str, Any]) -> tuple[str, str, l
     return where, error.message, key_path
 
 
+def _as_dict(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
 def _known_keys(error: ValidationError, full: dict[str, Any]) -> set[str]:
     """The properties the failing object's schema names, its allOf parts included."""
-    known = set(error.schema.get("properties", {}))
-    for sub in error.schema.get("allOf", []):
+    schema_part = _as_dict(error.schema)
+    known = set(schema_part.get("properties", {}))
+    for sub in schema_part.get("allOf", []):
         # The error keeps only its own sub-schema: follow local $refs from the root.
         name = sub.get("$ref", "").removeprefix("#/$defs/")
         known |= set(full.get("$defs", {}).get(name, sub).get("properties", {}))

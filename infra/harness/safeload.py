@@ -174,7 +174,7 @@ def _duplicate_line(text: str, key: str) -> int:
         YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         if exc.problem_mark is not None:
-            return exc.problem_mark.line + 1
+            return int(exc.problem_mark.line) + 1
     except YAMLError:
         pass
     return 1

@@ -388,7 +388,7 @@ def _why(container: dict[str, Any], state: dict[str, Any]) -> str:
     if status == "created":
         return "not started (waits for a dependency)"
     if status != "running":
-        return status
+        return str(status)
     health = container.get("Health") or "no health"
     probes = (state.get("Health") or {}).get("Log") or []
     output = " ".join(probes[-1].get("Output", "").split())[:200] if probes else ""

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness import registry
+from harness.docker.compose import COMPOSE_FILE
 from harness.errors import HarnessError
 from harness.lint import findings, policy, tools
 
@@ -29,14 +30,14 @@ def collect(root: Path) -> list[findings.Finding]:
         profiles = registry.load(root).profiles()
     except HarnessError:
         profiles = []  # the policy reports the registry itself
-    has_compose = (root / policy.COMPOSE_FILE).is_file()
+    has_compose = (root / COMPOSE_FILE).is_file()
     jobs = [
         lambda: tools.ruff(root),
         lambda: tools.hadolint(root, tools.dockerfiles(names)),
         lambda: tools.yamllint(root, tools.yaml_files(names)),
         lambda: tools.shellcheck(root, tools.shell_scripts(root, names)),
         lambda: tools.actionlint(root, tools.workflows(names)),
-        lambda: tools.compose_config(root, policy.COMPOSE_FILE, profiles) if has_compose else [],
+        lambda: tools.compose_config(root, COMPOSE_FILE, profiles) if has_compose else [],
         lambda: tools.openapi(root, [n for n in names if Path(n).name == "openapi.yaml"]),
         lambda: policy.check(root),
     ]

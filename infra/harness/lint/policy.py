@@ -83,8 +83,8 @@ class _Policy:
         yield from self.env_template()
         yield from self.drift()
         yield from self.models()
-        for exc in self.unreadable.values():
-            yield self._unreadable("ANN011", exc, "replace it with a UTF-8 text file")
+        for error in self.unreadable.values():
+            yield self._unreadable("ANN011", error, "replace it with a UTF-8 text file")
 
     def _unreadable(self, rule: str, exc: HarnessError, hint: str) -> Finding:
         return findings.from_error(exc, rule, "policy", hint, self.root)
@@ -303,13 +303,13 @@ class _Policy:
                                  "take it from the environment: ${NAME:?...}")  # fmt: skip
         for rel in sorted({f"{c.directory}/Dockerfile" for c in self.reg.components()}):
             for number, line in enumerate(self._read(rel).splitlines(), start=1):
-                match = re.match(r"^(ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[= ](\S+)", line.strip())
-                if match and SECRET_NAME.search(match.group(2)) and "$" not in match.group(3):
+                baked = re.match(r"^(ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[= ](\S+)", line.strip())
+                if baked and SECRET_NAME.search(baked.group(2)) and "$" not in baked.group(3):
                     yield self.f(
                         "ANN007",
                         rel,
                         number,
-                        f"{match.group(2)} is baked into the image",
+                        f"{baked.group(2)} is baked into the image",
                         "pass secrets at run time through the environment",
                     )
         templates = sorted(
@@ -318,8 +318,8 @@ class _Policy:
         for rel in [ENV_TEMPLATE, *templates]:
             lines = self._read(rel).splitlines()
             for number, line in enumerate(lines, start=1):
-                match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$", line.strip())
-                if not match or not SECRET_NAME.search(match.group(1)):
+                setting = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$", line.strip())
+                if not setting or not SECRET_NAME.search(setting.group(1)):
                     continue
                 context = " ".join(lines[max(0, number - 4) : number - 1]).lower()
                 if "dev" not in context:
@@ -327,7 +327,7 @@ class _Policy:
                         "ANN007",
                         rel,
                         number,
-                        f"{match.group(1)} has a value not documented as a dev default",
+                        f"{setting.group(1)} has a value not documented as a dev default",
                         "say in the comment above it that it is a dev-only default",
                     )
 
@@ -356,7 +356,7 @@ class _Policy:
 
     def drift(self) -> Iterator[Finding]:
         for rel in dockerfiles.drifted(self.root, self.reg):
-            line = dockerfiles.first_difference(self.root, self.reg, rel)
+            line = dockerfiles.first_drifted_line(self.root, self.reg, rel)
             yield self.f("ANN009", rel, line, "differs from its template here",
                          "run `python -m harness dockerfiles --write`; only first-block ARG "
                          "defaults may differ")  # fmt: skip

@@ -15,10 +15,11 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness import paths, proc, registry
 from harness.docker import dockerfiles
@@ -96,7 +97,7 @@ def plan(root: Path, name: str, *, frontend: bool = False, profile: str | None =
     grown = dataclasses.replace(reg, services={**reg.services, name: tuple(components)})
     result = Plan(name, components)
     result.created = _copy_template(root, grown, components)
-    edits = {
+    edits: dict[str, Callable[[str], str]] = {
         paths.REGISTRY_FILE: lambda old: _register(old, name, components),
         COMPOSE_FILE: lambda old: compose_edit.add_components(old, components, grown),
         OVERRIDE_SAMPLE: lambda old: compose_edit.add_hot_reload(old, components, grown),
@@ -214,12 +215,12 @@ def run(
 # --- checks --------------------------------------------------------------------------------
 
 
-def _is_name(value: str, schema: dict) -> bool:
+def _is_name(value: str, schema: dict[str, Any]) -> bool:
     """value fits the registry schema's name ($defs/name: snake_case, bounded length)."""
     return bool(registry.validator(schema["$defs"]["name"]).is_valid(value))
 
 
-def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict) -> None:
+def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict[str, Any]) -> None:
     if not _is_name(name, schema):
         raise HarnessError(
             f"invalid service name {name!r}: use snake_case (lowercase letters, digits, single "
@@ -239,7 +240,7 @@ def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict) -> 
         )
 
 
-def _check_profile(profile: str, schema: dict) -> None:
+def _check_profile(profile: str, schema: dict[str, Any]) -> None:
     if profile == "default" or not _is_name(profile, schema):
         raise HarnessError(
             f"invalid profile {profile!r}: use a snake_case name other than `default` "
@@ -309,8 +310,8 @@ def _copy_template(
 
 def _register(text: str, name: str, components: list[registry.Component]) -> str:
     data = json.loads(text)
-    entry: dict = {"description": f"{name}: scaffolded from {TEMPLATE_DIR}; describe it here.",
-                   "components": {}}  # fmt: skip
+    description = f"{name}: scaffolded from {TEMPLATE_DIR}; describe it here."
+    entry: dict[str, Any] = {"description": description, "components": {}}
     for comp in components:
         spec = {"directory": comp.directory, "entrypoint": comp.entrypoint, "port": comp.port,
                 "health": comp.health, "openapi": comp.openapi, "profile": comp.profile,
