@@ -45,14 +45,18 @@ RULES = {
 }
 
 
-def check(root: Path) -> list[Finding]:
-    """Every policy finding in the repository at root, sorted by file and line."""
-    return sorted(_Policy(root).run())
+def check(root: Path, reg: registry.Registry | HarnessError | None = None) -> list[Finding]:
+    """Every policy finding in the repository at root, sorted by file and line.
+
+    reg: the registry (or the error loading it gave) when the caller loaded it already.
+    """
+    return sorted(_Policy(root, reg).run())
 
 
 class _Policy:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, reg: registry.Registry | HarnessError | None) -> None:
         self.root = root
+        self.loaded = reg
         self.unreadable: dict[str, HarnessError] = {}
 
     def f(self, rule: str, path: str, line: int, message: str, hint: str) -> Finding:
@@ -60,7 +64,9 @@ class _Policy:
 
     def run(self) -> Iterator[Finding]:
         try:
-            self.reg = registry.load(self.root)
+            if isinstance(self.loaded, HarnessError):
+                raise self.loaded
+            self.reg = self.loaded or registry.load(self.root)
         except HarnessError as exc:
             yield self._unreadable("ANN000", exc, "fix services.json first")
             return
