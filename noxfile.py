@@ -21,8 +21,8 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
 nox.options.sessions = [
-    "lint", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "contract", "devstack",
-    "scaffold",
+    "lint", "typecheck", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "contract",
+    "devstack", "scaffold",
 ]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
@@ -33,6 +33,7 @@ DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
+TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
 LIBS = "libs/annadata_common"
 ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 # What `nox -s new-service` copies; its tests must pass as they stand.
@@ -82,6 +83,13 @@ def lint(session: nox.Session) -> None:
     _install_harness(session, *LINT_DEPS)
     _install_actionlint(session)
     session.run("python", "-m", "harness", "lint", *session.posargs)
+
+
+@nox.session(tags=["quick"])
+def typecheck(session: nox.Session) -> None:
+    """Type-check the harness and this noxfile (mypy, strict; settings in pyproject.toml)."""
+    _install_harness(session, *TYPECHECK_DEPS, "-r", "infra/nox-requirements.txt")
+    session.run("mypy", *session.posargs)
 
 
 @nox.session(name="lint-corpus")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and getattr(args, "func", None) is not _smoke:
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    # Ctrl-C raises KeyboardInterrupt again (`python -m harness` exits quietly until here).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         # SIGTERM (CI cancelling a job, nox's timeout) unwinds like Ctrl-C: every cleanup
         # in a `finally` runs, a half-written scaffold is rolled back, stacks come down.
@@ -226,7 +229,7 @@ def _dockerfiles(args: argparse.Namespace) -> int:
         return 0
     drift = dockerfiles.drifted(root, reg)
     for path in drift:
-        line = dockerfiles.first_difference(root, reg, path)
+        line = dockerfiles.first_drifted_line(root, reg, path)
         print(
             f"{path}:{line}: differs from its template; only first-block ARG defaults may "
             "differ: run `python -m harness dockerfiles --write`"

@@ -79,39 +79,25 @@ def run(
     so a Ctrl-C at the terminal does not reach it (teardown must finish). memory_mb= caps
     the command's address space: a tool fed a hostile file fails instead of eating the host.
     """
-    extra = {
-        "env": dict(env) if env is not None else None,
-        "start_new_session": shielded,
-        "cwd": cwd,
-    }
     command = list(argv)
     if memory_mb:
         command = [sys.executable, "-c", _LIMIT_THEN_EXEC, str(memory_mb), *command]
+    environment = dict(env) if env is not None else None
     try:
         if log is not None:
             log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("w", encoding="utf-8") as sink:
-                done = subprocess.run(
-                    command,
-                    stdin=subprocess.DEVNULL,
-                    stdout=sink,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    timeout=timeout,
-                    check=False,
-                    **extra,
-                )
+                logged = subprocess.run(
+                    command, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
+                    text=True, timeout=timeout, check=False, env=environment,
+                    start_new_session=shielded, cwd=cwd,
+                )  # fmt: skip
             tail = log.read_text(encoding="utf-8", errors="replace")[-4096:]
-            return Result(tuple(argv), done.returncode, "", tail)
+            return Result(tuple(argv), logged.returncode, "", tail)
         done = subprocess.run(
-            command,
-            input=stdin,
-            capture_output=capture,
-            text=True,
-            timeout=timeout,
-            check=False,
-            **extra,
-        )
+            command, input=stdin, capture_output=capture, text=True, timeout=timeout,
+            check=False, env=environment, start_new_session=shielded, cwd=cwd,
+        )  # fmt: skip
     except (FileNotFoundError, PermissionError):
         return Result(tuple(argv), NOT_FOUND, "", f"{argv[0]}: command not found")
     except subprocess.TimeoutExpired:
@@ -131,3 +117,14 @@ def sigterm_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """SIGINT and SIGTERM are held until the block ends, then delivered (a critical section)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

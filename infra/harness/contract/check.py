@@ -63,7 +63,7 @@ def export_from_image(image: str, run: proc.Runner = proc.run) -> dict[str, Any]
     )  # fmt: skip
     for line in reversed(done.stdout.splitlines()):
         if line.startswith(EXPORT_MARK):
-            return json.loads(line[len(EXPORT_MARK) :])
+            return dict(json.loads(line[len(EXPORT_MARK) :]))
     raise HarnessError(f"contract: {image} did not export its OpenAPI: {done.last_error_line()}")
 
 

@@ -53,7 +53,9 @@ def schemathesis(
 
 def _repro_lines(output: str) -> list[str]:
     """`<operation>: <failed checks> [<status>]: curl ...` for each failure schemathesis printed."""
-    lines, operation, checks, status = [], "", [], ""
+    lines: list[str] = []
+    checks: list[str] = []
+    operation, status = "", ""
     for line in output.splitlines():
         text = line.strip()
         header = re.match(r"^_+ (.+?) _+$", line)

@@ -29,7 +29,7 @@ def generate(backend_dir: Path) -> dict[str, Any]:
         os.environ.pop(name, None)
     sys.path.insert(0, str(backend_dir.resolve()))
     module = importlib.import_module("app")
-    return json.loads(json.dumps(module.app.openapi()))
+    return dict(json.loads(json.dumps(module.app.openapi())))
 
 
 def report(

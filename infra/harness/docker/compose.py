@@ -86,8 +86,8 @@ class Project:
             return []
         text = done.stdout.strip()
         if text.startswith("["):  # older compose prints one JSON array
-            return json.loads(text)
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+            return list(json.loads(text))
+        return [dict(json.loads(line)) for line in text.splitlines() if line.strip()]
 
     def host_port(self, service: str, container_port: int) -> int | None:
         """The 127.0.0.1 port published for service:container_port, or None."""

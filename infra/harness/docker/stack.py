@@ -191,6 +191,11 @@ class Stack:
         if not done.ok:
             raise StackError(self._diagnose(done))
 
+    def _restore_signals(self) -> None:
+        if self._interruptible is not None:
+            self._interruptible.close()
+            self._interruptible = None
+
     def _claim(self) -> None:
         """Refuse a project that already has containers, networks or volumes; else own it.
 
@@ -241,14 +246,16 @@ class Stack:
             owners.release(self.name)
         finally:
             signal.signal(signal.SIGINT, previous)
-            if self._interruptible is not None:
-                self._interruptible.close()
+            self._restore_signals()
             (self.report_dir / RUN_ENV_FILE).unlink(missing_ok=True)
             self.timings["down"] = time.monotonic() - started
 
     def keep(self) -> str:
         """Leave the stack up; the text says how to reach it and how to remove it."""
         self._down = True
+        # The user owns it now: no later run may reap it as orphaned.
+        owners.release(self.name)
+        self._restore_signals()
         lines = [f"stack {self.name} kept up (--keep):"]
         for container in self.project.containers():
             ports = ", ".join(
@@ -381,7 +388,7 @@ def _why(container: dict[str, Any], state: dict[str, Any]) -> str:
     if status == "created":
         return "not started (waits for a dependency)"
     if status != "running":
-        return status
+        return str(status)
     health = container.get("Health") or "no health"
     probes = (state.get("Health") or {}).get("Log") or []
     output = " ".join(probes[-1].get("Output", "").split())[:200] if probes else ""
