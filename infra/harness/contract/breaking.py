@@ -67,6 +67,8 @@ def _constraint_rules() -> dict[str, str]:
 RULES.update(_constraint_rules())
 # Schema nesting deeper than this is not compared (and recursive schemas stop here).
 MAX_DEPTH = 12
+# Where a finding is: the raw segments of its JSON pointer.
+Where = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,9 @@ class _Comparison:
 
     # --- one operation ---------------------------------------------------------------------
 
-    def _operation(self, old: Mapping, new: Mapping, at: tuple) -> Iterator[Finding]:
+    def _operation(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], at: Where
+    ) -> Iterator[Finding]:
         yield from self._parameters(old.get("parameters") or [], new.get("parameters") or [], at)
         yield from self._request_body(old.get("requestBody"), new.get("requestBody"), at)
         old_responses, new_responses = old.get("responses") or {}, new.get("responses") or {}
@@ -140,8 +144,10 @@ class _Comparison:
                         0,
                     )
 
-    def _parameters(self, old: list, new: list, at: tuple) -> Iterator[Finding]:
-        def keyed(params: list, spec: Mapping) -> dict[tuple[str, str], tuple[int, Mapping]]:
+    def _parameters(self, old: list[Any], new: list[Any], at: Where) -> Iterator[Finding]:
+        def keyed(
+            params: list[Any], spec: Mapping[str, Any]
+        ) -> dict[tuple[str, str], tuple[int, Mapping[str, Any]]]:
             resolved = [self._deref(p, spec) for p in params]
             return {(p.get("in", ""), p.get("name", "")): (i, p) for i, p in enumerate(resolved)}
 
@@ -162,7 +168,7 @@ class _Comparison:
                 before.get("schema"), param.get("schema"), (*here, "schema"), "parameter", label
             )
 
-    def _request_body(self, old: Any, new: Any, at: tuple) -> Iterator[Finding]:
+    def _request_body(self, old: Any, new: Any, at: Where) -> Iterator[Finding]:
         if new is None:
             return
         new_body = self._deref(new, self.new)
@@ -184,7 +190,7 @@ class _Comparison:
 
     # --- schemas -----------------------------------------------------------------------------
 
-    def _request_schema(self, old: Any, new: Any, at: tuple, depth: int) -> Iterator[Finding]:
+    def _request_schema(self, old: Any, new: Any, at: Where, depth: int) -> Iterator[Finding]:
         """New requirements a client's existing request may not meet."""
         if old is None or new is None or depth > MAX_DEPTH:
             return
@@ -216,7 +222,7 @@ class _Comparison:
             )
 
     def _request_value(
-        self, old: Any, new: Any, at: tuple, kind: str, label: str
+        self, old: Any, new: Any, at: Where, kind: str, label: str
     ) -> Iterator[Finding]:
         """Type and enum rules for one request parameter or property."""
         if old is None or new is None:
@@ -239,7 +245,7 @@ class _Comparison:
             yield _f(f"request-{kind}-became-enum", (*at, "enum"), f"{label}: only {only}")
         yield from _tightened(old_core, new_core, at, kind, label)
 
-    def _response_schema(self, old: Any, new: Any, at: tuple, depth: int) -> Iterator[Finding]:
+    def _response_schema(self, old: Any, new: Any, at: Where, depth: int) -> Iterator[Finding]:
         """What a client may rely on in a response and may no longer get."""
         if old is None or new is None or depth > MAX_DEPTH:
             return
@@ -306,7 +312,7 @@ class _Comparison:
 
 
 def _tightened(
-    old: Mapping[str, Any], new: Mapping[str, Any], at: tuple, kind: str, label: str
+    old: Mapping[str, Any], new: Mapping[str, Any], at: Where, kind: str, label: str
 ) -> Iterator[Finding]:
     """Bounds lowered, raised or set, and patterns added or changed, on one request value."""
     for keyword, (stem, way) in BOUNDS.items():
@@ -341,5 +347,5 @@ def _type_of(schema: Mapping[str, Any]) -> str | None:
     return str(kind) if kind else None
 
 
-def _f(rule: str, at: tuple, what: str) -> Finding:
+def _f(rule: str, at: Where, what: str) -> Finding:
     return Finding(rule, pointer(*at), f"{RULES[rule]}: {what}")
