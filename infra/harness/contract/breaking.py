@@ -72,7 +72,7 @@ Where = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
-class Finding:
+class Change:
     """One difference: a breaking rule, or (breaking=False) an additive change."""
 
     rule: str
@@ -81,7 +81,7 @@ class Finding:
     breaking: bool = True
 
 
-def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
+def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Every breaking change (and additive change, as info) from old to new."""
     return list(_Comparison(old, new).run())
 
@@ -103,7 +103,7 @@ class _Comparison:
     def __init__(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         self.old, self.new = old, new
 
-    def run(self) -> Iterator[Finding]:
+    def run(self) -> Iterator[Change]:
         old_ops, new_ops = operations(self.old), operations(self.new)
         for path, method in sorted(set(old_ops) | set(new_ops)):
             at = ("paths", path, method)
@@ -113,7 +113,7 @@ class _Comparison:
                     yield _f("api-removed-without-deprecation", at, name)
                 continue
             if (path, method) not in old_ops:
-                yield Finding("api-added", pointer(*at), f"{name}: operation added", False)
+                yield Change("api-added", pointer(*at), f"{name}: operation added", False)
                 continue
             yield from self._operation(old_ops[(path, method)], new_ops[(path, method)], at)
 
@@ -121,7 +121,7 @@ class _Comparison:
 
     def _operation(
         self, old: Mapping[str, Any], new: Mapping[str, Any], at: Where
-    ) -> Iterator[Finding]:
+    ) -> Iterator[Change]:
         yield from self._parameters(old.get("parameters") or [], new.get("parameters") or [], at)
         yield from self._request_body(old.get("requestBody"), new.get("requestBody"), at)
         old_responses, new_responses = old.get("responses") or {}, new.get("responses") or {}
@@ -144,7 +144,7 @@ class _Comparison:
                         0,
                     )
 
-    def _parameters(self, old: list[Any], new: list[Any], at: Where) -> Iterator[Finding]:
+    def _parameters(self, old: list[Any], new: list[Any], at: Where) -> Iterator[Change]:
         def keyed(
             params: list[Any], spec: Mapping[str, Any]
         ) -> dict[tuple[str, str], tuple[int, Mapping[str, Any]]]:
@@ -159,7 +159,7 @@ class _Comparison:
                 if param.get("required"):
                     yield _f("new-required-request-parameter", here, label)
                 else:
-                    yield Finding("new-optional-request-parameter", pointer(*here), label, False)
+                    yield Change("new-optional-request-parameter", pointer(*here), label, False)
                 continue
             before = old_by[key][1]
             if param.get("required") and not before.get("required"):
@@ -168,7 +168,7 @@ class _Comparison:
                 before.get("schema"), param.get("schema"), (*here, "schema"), "parameter", label
             )
 
-    def _request_body(self, old: Any, new: Any, at: Where) -> Iterator[Finding]:
+    def _request_body(self, old: Any, new: Any, at: Where) -> Iterator[Change]:
         if new is None:
             return
         new_body = self._deref(new, self.new)
@@ -190,7 +190,7 @@ class _Comparison:
 
     # --- schemas -----------------------------------------------------------------------------
 
-    def _request_schema(self, old: Any, new: Any, at: Where, depth: int) -> Iterator[Finding]:
+    def _request_schema(self, old: Any, new: Any, at: Where, depth: int) -> Iterator[Change]:
         """New requirements a client's existing request may not meet."""
         if old is None or new is None or depth > MAX_DEPTH:
             return
@@ -208,7 +208,7 @@ class _Comparison:
                     yield _f("new-required-request-property", here, f"property {name!r}")
                 else:
                     label = f"property {name!r}"
-                    yield Finding("new-optional-request-property", pointer(*here), label, False)
+                    yield Change("new-optional-request-property", pointer(*here), label, False)
                 continue
             if name in new_required and name not in old_required:
                 yield _f("request-property-became-required", here, f"property {name!r}")
@@ -223,7 +223,7 @@ class _Comparison:
 
     def _request_value(
         self, old: Any, new: Any, at: Where, kind: str, label: str
-    ) -> Iterator[Finding]:
+    ) -> Iterator[Change]:
         """Type and enum rules for one request parameter or property."""
         if old is None or new is None:
             return
@@ -245,7 +245,7 @@ class _Comparison:
             yield _f(f"request-{kind}-became-enum", (*at, "enum"), f"{label}: only {only}")
         yield from _tightened(old_core, new_core, at, kind, label)
 
-    def _response_schema(self, old: Any, new: Any, at: Where, depth: int) -> Iterator[Finding]:
+    def _response_schema(self, old: Any, new: Any, at: Where, depth: int) -> Iterator[Change]:
         """What a client may rely on in a response and may no longer get."""
         if old is None or new is None or depth > MAX_DEPTH:
             return
@@ -270,7 +270,7 @@ class _Comparison:
             yield from self._response_schema(schema, new_props[name], here, depth + 1)
         for name in new_props.keys() - old_props.keys():
             here = (*at, "properties", name)
-            yield Finding("response-property-added", pointer(*here), f"property {name!r}", False)
+            yield Change("response-property-added", pointer(*here), f"property {name!r}", False)
         if "items" in old_core and "items" in new_core:
             yield from self._response_schema(
                 old_core["items"], new_core["items"], (*at, "items"), depth + 1
@@ -313,7 +313,7 @@ class _Comparison:
 
 def _tightened(
     old: Mapping[str, Any], new: Mapping[str, Any], at: Where, kind: str, label: str
-) -> Iterator[Finding]:
+) -> Iterator[Change]:
     """Bounds lowered, raised or set, and patterns added or changed, on one request value."""
     for keyword, (stem, way) in BOUNDS.items():
         before, after = _bound(old, keyword), _bound(new, keyword)
@@ -347,5 +347,5 @@ def _type_of(schema: Mapping[str, Any]) -> str | None:
     return str(kind) if kind else None
 
 
-def _f(rule: str, at: Where, what: str) -> Finding:
-    return Finding(rule, pointer(*at), f"{RULES[rule]}: {what}")
+def _f(rule: str, at: Where, what: str) -> Change:
+    return Change(rule, pointer(*at), f"{RULES[rule]}: {what}")

@@ -36,7 +36,7 @@ class ContractResult:
 
     service: str
     drift: list[str] = field(default_factory=list)
-    breaking: list[breaking.Finding] = field(default_factory=list)
+    breaking: list[breaking.Change] = field(default_factory=list)
     accepted: bool = False
     operations: int | None = None
     examples: int | None = None
@@ -78,7 +78,7 @@ def spec_at(root: Path, ref: str, path: str) -> dict[str, Any] | None:
 
 def breaking_against(
     root: Path, path: str, base: str | None
-) -> tuple[list[breaking.Finding], bool] | None:
+) -> tuple[list[breaking.Change], bool] | None:
     """Findings of the work tree's spec against base, and whether a major bump accepts them.
 
     None when there is nothing to compare with (no base, or the file is new since base).
