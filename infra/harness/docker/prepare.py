@@ -69,13 +69,12 @@ def prepare(
     image_env = no_registry.image_env(root) if mode.on else {}
     tag = git.short_sha(root)
     built: list[images.Built] = []
-    if build:
+    if build and comps:
         started = time.monotonic()
         built = images.build(root, reg, comps, tag=tag, image_env=image_env, say=say)
         timings["build"] = time.monotonic() - started
-        if built:
-            say(images.table(built))
-    else:
+        say(images.table(built))
+    elif not build:
         absent = images.missing(comps, tag)
         if absent:
             raise HarnessError(f"image {absent[0]} is missing: run `nox -s build`")
