@@ -32,10 +32,10 @@ MAX_NODES = 200_000
 MAX_DEPTH = 100
 
 
-def read_text(
+def read_bytes(
     path: Path, what: str = "file", max_bytes: int = MAX_BYTES, where: str | None = None
-) -> str:
-    """path's text, if it is a regular UTF-8 file of at most max_bytes; errors say `where`."""
+) -> bytes:
+    """path's bytes, if it is a regular file of at most max_bytes; errors say `where`."""
     shown = where or str(path)
     try:
         info = path.stat()
@@ -53,9 +53,18 @@ def read_text(
         raise HarnessError(f"{shown}: cannot read the {what} ({exc.strerror})") from exc
     if len(data) > max_bytes:
         raise HarnessError(
-            f"{shown}: the {what} is over {max_bytes // 1024} kB, far more than any config here:"
+            f"{shown}: the {what} is over {_size(max_bytes)}, far more than any such file here:"
             " is it the right file?"
         )
+    return data
+
+
+def read_text(
+    path: Path, what: str = "file", max_bytes: int = MAX_BYTES, where: str | None = None
+) -> str:
+    """path's text, if it is a regular UTF-8 file of at most max_bytes; errors say `where`."""
+    shown = where or str(path)
+    data = read_bytes(path, what, max_bytes, where)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -64,6 +73,10 @@ def read_text(
             f"{shown}:{line}: the {what} is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
             f"offset {exc.start}): save it as UTF-8"
         ) from exc
+
+
+def _size(count: int) -> str:
+    return f"{count // (1024 * 1024)} MB" if count >= 1024 * 1024 else f"{count // 1024} kB"
 
 
 def check_yaml(text: str, where: str) -> None:

@@ -165,4 +165,4 @@ def test_a_registry_that_is_a_device_or_huge_is_refused(registry_root: Path):
     assert "is not a regular file (it resolves to /dev/zero)" in _error(registry_root)
     target.unlink()
     target.write_text(" " * (2 * 1024 * 1024))
-    assert "is over 1024 kB" in _error(registry_root)
+    assert "is over 1 MB" in _error(registry_root)
