@@ -8,9 +8,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from harness import doctor, lint, paths, proc, publish, registry, smoke, summary
-from harness.bases import standin_build
+from harness import doctor, files, lint, paths, proc, publish, registry, smoke, summary
+from harness.bases import standin_build, standins
 from harness.contract import check as contract
 from harness.docker import dockerfiles, engine
 from harness.docker.prepare import prepare
@@ -40,11 +41,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # The harness's own writes say which file and why; anything the filesystem refuses
+        # elsewhere (a report directory that is a file, a full disk) is still one line.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"error: {where}{exc.strerror or exc}: check that path (and that its directory is "
+            "writable, with free space), then run again",
+            file=sys.stderr,
+        )
+        return 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line (the usage is one `--help` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print `error: <command>: <message>` and exit 2, as every other refusal does."""
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of seconds") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1 second")
+    return value
+
+
+def _nonempty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty value: give one, or leave the option out")
+    return text
+
+
+def _path(text: str) -> Path:
+    return Path(_nonempty(text))
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
-    parser.add_argument("--root", type=Path, help="repository root (default: found from cwd)")
+    parser = _Parser(prog="python -m harness", description=__doc__)
+    parser.add_argument("--root", type=_path, help="repository root (default: found from cwd)")
     sub = parser.add_subparsers(required=True, metavar="command")
 
     cmd = sub.add_parser("doctor", help="check this machine can run the stack")
@@ -74,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     cmd.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
     cmd.add_argument(
-        "--wait-timeout", type=int, default=smoke.DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+        "--wait-timeout", type=_positive_int, default=smoke.DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
         help="how long `up --wait` may take (default: %(default)s)",
     )  # fmt: skip
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
@@ -82,7 +121,9 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser("contract", help="OpenAPI contracts: drift, breaking changes, live")
     cmd.add_argument("--update", action="store_true", help="rewrite openapi.yaml from the apps")
-    cmd.add_argument("--base", help="git ref to compare against (default: merge-base with main)")
+    cmd.add_argument(
+        "--base", type=_nonempty, help="git ref to compare against (default: merge-base with main)"
+    )
     cmd.add_argument("--thorough", action="store_true", help="10x the examples per operation")
     cmd.add_argument("--offline", action="store_true", help="skip the live schemathesis run")
     cmd.add_argument("--keep", action="store_true", help="leave the live stack up afterwards")
@@ -91,7 +132,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser("lint", help="linters and stack policy: path:line: RULE message")
     cmd.add_argument("--format", choices=lint.FORMATS, default="text")
-    cmd.add_argument("--output", type=Path, help="write the report here instead of stdout")
+    cmd.add_argument("--output", type=_path, help="write the report here instead of stdout")
     cmd.set_defaults(func=_lint)
 
     cmd = sub.add_parser("publish", help="tag and push every image (sha, branch, version, latest)")
@@ -106,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser("summary", help="the gate's Markdown summary from reports/")
     cmd.add_argument(
-        "--output", type=Path, metavar="FILE",
+        "--output", type=_path, metavar="FILE",
         help="append to FILE (e.g. $GITHUB_STEP_SUMMARY) instead of printing",
     )  # fmt: skip
     cmd.set_defaults(func=_summary)
@@ -128,7 +169,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _root(args: argparse.Namespace) -> Path:
-    return args.root.resolve() if args.root else paths.repo_root()
+    return paths.checked_root(args.root, "--root") if args.root else paths.repo_root()
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -140,6 +181,8 @@ def _doctor(args: argparse.Namespace) -> int:
 def _bases(args: argparse.Namespace) -> int:
     root = _root(args)
     started = time.monotonic()
+    # The manifest and the names first: a typo must not wait for (or provision) an engine.
+    standins.check(root, args.names)
     engine.ensure(root=root, allow_provision=not args.no_provision)
     outcomes = standin_build.build(root, only=args.names, force=args.force)
     width = max(len(o.tag) for o in outcomes)
@@ -191,8 +234,7 @@ def _lint(args: argparse.Namespace) -> int:
     found = lint.collect(root)
     report = lint.render(found, args.format)
     if args.output:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(report + "\n", encoding="utf-8")
+        files.write_text(args.output, report + "\n", "lint report")
         print(lint.render(found, "text"))
     else:
         print(report)
@@ -213,8 +255,7 @@ def _publish(args: argparse.Namespace) -> int:
 def _summary(args: argparse.Namespace) -> int:
     text = summary.markdown(_root(args))
     if args.output:
-        with args.output.open("a", encoding="utf-8") as sink:
-            sink.write(text)
+        files.append_text(args.output, text, "summary")
     else:
         print(text)
     return 0

@@ -45,16 +45,22 @@ def check(
         rows.append(Row("docker engine", "ok", f"engine {eng.server}, client {eng.client}"))
         rows.append(Row("docker compose", "ok", f"compose {eng.compose}"))
 
-    mode = no_registry.decide()
-    say(mode.announcement())
-    rows.append(
-        Row(
-            "container registry",
-            "ok" if not mode.on else "warn",
-            ("no-registry mode: " if mode.on else "reachable: ") + mode.reason,
-            "nox -s bases builds the local stand-ins" if mode.on else "",
+    try:
+        mode = no_registry.decide()
+    except HarnessError as exc:
+        # A bad setting is one row: the rest of the table still says what else is wrong.
+        rows.append(Row("container registry", "fail", "mode setting invalid", str(exc)))
+        mode = no_registry.Mode(True, "setting invalid")
+    else:
+        say(mode.announcement())
+        rows.append(
+            Row(
+                "container registry",
+                "ok" if not mode.on else "warn",
+                ("no-registry mode: " if mode.on else "reachable: ") + mode.reason,
+                "nox -s bases builds the local stand-ins" if mode.on else "",
+            )
         )
-    )
     if eng is not None:
         rows += _standin_rows(root, mode.on, run)
         rows.append(_disk_row(run))
@@ -63,8 +69,12 @@ def check(
 
 
 def _standin_rows(root: Path, needed: bool, run: proc.Runner) -> list[Row]:
-    items = standins.load(root)
-    state = standin_build.states(items, standins.recipe_hashes(items), run)
+    try:
+        items = standins.load(root)
+        hashes = standins.recipe_hashes(items)
+    except HarnessError as exc:
+        return [Row("stand-in images", "fail" if needed else "warn", "recipes invalid", str(exc))]
+    state = standin_build.states(items, hashes, run)
     bad = {name: st for name, st in state.items() if st != "current"}
     if not bad:
         return [Row("stand-in images", "ok", f"all {len(items)} present and current")]

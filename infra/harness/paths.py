@@ -20,7 +20,7 @@ NO_REGISTRY_ENV_FILE = ".annadata/no-registry.env"
 def repo_root(start: Path | None = None) -> Path:
     """The repository root: $ANNADATA_ROOT, else the nearest parent holding services.json."""
     if env := os.environ.get("ANNADATA_ROOT"):
-        return Path(env).resolve()
+        return checked_root(Path(env), "ANNADATA_ROOT")
     here = (start or Path.cwd()).resolve()
     for candidate in (here, *here.parents):
         if (candidate / REGISTRY_FILE).is_file() and (candidate / "noxfile.py").is_file():
@@ -29,3 +29,18 @@ def repo_root(start: Path | None = None) -> Path:
         f"no {REGISTRY_FILE} with a noxfile.py beside it above {here}: "
         "run from inside the Annadata checkout or set ANNADATA_ROOT"
     )
+
+
+def checked_root(path: Path, source: str) -> Path:
+    """path resolved, if it is a directory holding services.json; source names the setting."""
+    if not path.is_dir():
+        what = "does not exist" if not path.exists() else "is not a directory"
+        raise HarnessError(
+            f"{source}={path}: {what}: point it at the Annadata checkout (the directory "
+            f"holding {REGISTRY_FILE})"
+        )
+    if not (path / REGISTRY_FILE).exists():
+        raise HarnessError(
+            f"{source}={path}: no {REGISTRY_FILE} there: point it at the Annadata checkout"
+        )
+    return path.resolve()

@@ -53,13 +53,7 @@ def plan(
     version: str | None,
 ) -> list[Push]:
     """What would be pushed where, for every component in the registry."""
-    # Repository names are lowercase; GitHub owners need not be (ghcr.io/<Owner>).
-    prefix = registry_prefix.rstrip("/").lower()
-    if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)*", prefix):
-        raise HarnessError(
-            f"publish: registry {registry_prefix!r} is not a registry and namespace: "
-            "give e.g. ghcr.io/<owner> or 127.0.0.1:5000"
-        )
+    prefix = checked_prefix(registry_prefix)
     wanted = tags(sha, branch_name, version)
     return [
         Push(
@@ -69,6 +63,18 @@ def plan(
         )
         for comp in reg.components()
     ]
+
+
+def checked_prefix(registry_prefix: str) -> str:
+    """The --registry value as image names use it; HarnessError if it is not one."""
+    # Repository names are lowercase; GitHub owners need not be (ghcr.io/<Owner>).
+    prefix = registry_prefix.rstrip("/").lower()
+    if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?(/[a-z0-9._-]+)*", prefix):
+        raise HarnessError(
+            f"publish: registry {registry_prefix!r} is not a registry and namespace: "
+            "give e.g. ghcr.io/<owner> or 127.0.0.1:5000"
+        )
+    return prefix
 
 
 def push(pushes: Sequence[Push], run: proc.Runner = proc.run) -> list[tuple[str, str]]:
@@ -100,6 +106,7 @@ def run(
     say: Callable[[str], None] = print,
 ) -> int:
     """Refuse a dirty tree, build, print the plan, push; print each reference with its digest."""
+    checked_prefix(registry_prefix)
     changed = git.dirty(root)
     if changed and not allow_dirty:
         raise HarnessError(

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from harness import paths
 
 ROOT = paths.repo_root(Path(__file__))
@@ -57,3 +59,78 @@ def test_contract_against_a_base_that_does_not_exist_fails_before_any_work(tmp_p
     assert done.returncode == 2
     assert done.stderr.strip().startswith("error: git ref 'origin/mian' names no commit in ")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def _dead(tmp_path: Path) -> dict[str, str]:
+    return {"DOCKER_HOST": f"unix://{tmp_path}/no.sock"}
+
+
+def _one_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["smoke", "--wait-timeout", "0"], "argument --wait-timeout: 0 must be at least 1 second"),
+        (["smoke", "--wait-timeout", "-5"], "argument --wait-timeout: -5 must be at least 1"),
+        (["smoke", "--wait-timeout", "soon"], "argument --wait-timeout: 'soon' is not a whole"),
+        (["contract", "--base", ""], "argument --base: an empty value"),
+        (["lint", "--output", ""], "argument --output: an empty value"),
+        (["--root", "", "registry"], "argument --root: an empty value"),
+        (["registry", "--bogus"], "unrecognized arguments: --bogus"),
+        (["bases", "--force", "unknown"], "no stand-in named 'unknown' (known: debian, "),
+        (["bases", ""], "no stand-in named '' (known: debian, "),
+        (["build", "--", "nonexistent"], "no service or component 'nonexistent' (known: "),
+        (["new-service", "pest/alerts"], "invalid service name 'pest/alerts': use snake_case"),
+        (["new-service", "péstalerts"], "invalid service name 'péstalerts': use snake_case"),
+        (["new-service", "pest_alerts", "--profile", ""], "invalid profile '': use a snake_case"),
+        (["publish", "--registry", "", "--dry-run"], "publish: registry '' is not a registry"),
+    ],
+)  # fmt: skip
+def test_bad_arguments_are_one_line_before_any_work(tmp_path: Path, argv: list[str], expected: str):
+    # Before: --wait-timeout 0 or -5 reached compose, --base '' meant "the default base",
+    # --output '' wrote to the current directory, bases checked names only after an engine
+    # answered; argparse printed its usage over several lines.
+    line = _one_line(_harness(*argv, **_dead(tmp_path)))
+    assert expected in line, line
+    assert line.startswith("error: ")
+
+
+def test_a_root_that_is_a_file_or_nothing_is_named_as_the_setting(tmp_path: Path):
+    # Before: both said "services.json: cannot read the service registry".
+    for path, what in ((tmp_path / "nothing", "does not exist"), (ROOT / "README.md", "is not a")):
+        line = _one_line(_harness("--root", str(path), "registry"))
+        assert line.startswith(f"error: --root={path}: {what}"), line
+        line = _one_line(_harness("registry", ANNADATA_ROOT=str(path)))
+        assert line.startswith(f"error: ANNADATA_ROOT={path}: {what}"), line
+    line = _one_line(_harness("registry", ANNADATA_ROOT=str(tmp_path)))
+    assert line == (
+        f"error: ANNADATA_ROOT={tmp_path}: no services.json there: point it at the Annadata "
+        "checkout"
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("ANNADATA_NO_REGISTRY", "maybe"), ("ANNADATA_REGISTRY_PROBE_URL", "http://[::1")],
+)
+def test_a_bad_setting_is_named_before_an_engine_is_sought(
+    tmp_path: Path, variable: str, value: str
+):
+    # Before: the probe URL was an httpx.InvalidURL traceback; both waited for the engine.
+    line = _one_line(_harness("build", "--no-provision", **_dead(tmp_path), **{variable: value}))
+    assert line.startswith(f"error: {variable}={value!r}: "), line
+
+
+def test_reports_that_cannot_be_written_are_one_line_and_nothing_is_appended(tmp_path: Path):
+    # Before: FileNotFoundError / IsADirectoryError tracebacks.
+    line = _one_line(_harness("summary", "--output", str(tmp_path / "no" / "summary.md")))
+    assert line.startswith(f"error: {tmp_path}/no/summary.md: cannot write the summary ")
+    line = _one_line(_harness("summary", "--output", str(tmp_path)))
+    assert line == f"error: {tmp_path}: cannot write the summary: it is a directory: name a file"
+    assert list(tmp_path.iterdir()) == []

@@ -130,3 +130,19 @@ def test_docker_host_set_and_silent_names_it_and_never_provisions(
     with pytest.raises(HarnessError, match=r"DOCKER_HOST=tcp://10\.0\.0\.9:2376: start that"):
         engine.ensure(root=Path("/repo"), run=fake, euid=0, os_release=debian)
     assert not any(call[0] == "bash" for call in fake.calls)
+
+
+def test_env_var_false_allows_and_a_typo_is_refused(debian: Path, monkeypatch: pytest.MonkeyPatch):
+    # Before: any value but "" and "0" refused, so `false` meant the opposite.
+    monkeypatch.setenv(engine.NO_PROVISION_ENV, "false")
+    fake = FakeDocker(
+        {VERSION: [fail("Cannot connect"), ok("20.10.24 28.2.2")], COMPOSE: ok("5.6.1"),
+         PROVISION: ok()}
+    )  # fmt: skip
+    engine.ensure(root=Path("/repo"), run=fake, euid=0, os_release=debian, say=lambda _: None)
+    assert ("bash", "/repo/infra/scripts/provision-docker.sh") in fake.calls
+    monkeypatch.setenv(engine.NO_PROVISION_ENV, "maybe")
+    fake = FakeDocker({VERSION: fail("Cannot connect"), PROVISION: ok()})
+    with pytest.raises(HarnessError, match=r"^ANNADATA_NO_PROVISION='maybe': use 1"):
+        engine.ensure(root=Path("/repo"), run=fake, euid=0, os_release=debian)
+    assert not any(call[0] == "bash" for call in fake.calls)

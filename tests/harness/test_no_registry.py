@@ -81,3 +81,43 @@ def test_something_that_is_not_a_registry_counts_as_unreachable(fake_registry: s
     mode = no_registry.decide({no_registry.PROBE_URL_ENV: f"{fake_registry}/elsewhere/"})
     assert mode.on
     assert "answered 404" in mode.reason
+
+
+def test_yes_and_no_are_read_alike_for_every_flag(monkeypatch: pytest.MonkeyPatch):
+    # Before: ANNADATA_NO_PROVISION=false (any value but "" or "0") refused provisioning.
+    from harness import envflags
+
+    assert envflags.flag("X", {"X": " Off "}) is False
+    assert envflags.flag("X", {"X": "YES"}) is True
+    assert envflags.flag("X", {"X": ""}) is None
+    assert envflags.flag("X", {}) is None
+    with pytest.raises(HarnessError, match=r"^X='flase': use 1 \(yes\) or 0 \(no\)"):
+        envflags.flag("X", {"X": "flase"})
+
+
+@pytest.mark.parametrize("url", ["notaurl", "http://[::1", "ftp://mirror/v2/", "http:///v2/"])
+def test_a_probe_url_that_is_not_http_is_refused_not_taken_for_an_outage(url: str):
+    # Before: "notaurl" turned no-registry mode on ("unreachable"); "http://[::1" was a
+    # traceback (httpx.InvalidURL).
+    with pytest.raises(HarnessError, match=rf"^{no_registry.PROBE_URL_ENV}="):
+        no_registry.decide({no_registry.PROBE_URL_ENV: url}, probe=_must_not_probe)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("# header\nPYTHON_IMAGE\n", 2), ("PYTHON_IMAGE=\n", 1), ("python image=x:y\n", 1)],
+)
+def test_an_edited_env_file_is_named_at_its_line(tmp_path, text: str, line: int):
+    # Before: a line without `=` was a ValueError traceback; an empty value passed through.
+    env_file = tmp_path / ".annadata" / "no-registry.env"
+    env_file.parent.mkdir()
+    env_file.write_text(text)
+    with pytest.raises(HarnessError, match=rf"^\.annadata/no-registry\.env:{line}: expected NAME"):
+        no_registry.image_env(tmp_path)
+
+
+def test_the_env_file_bases_writes_reads_back(tmp_path):
+    env_file = tmp_path / ".annadata" / "no-registry.env"
+    env_file.parent.mkdir()
+    env_file.write_text("# written by bases\n\nPYTHON_IMAGE=annadata-local/python:3.11-slim\n")
+    assert no_registry.image_env(tmp_path) == {"PYTHON_IMAGE": "annadata-local/python:3.11-slim"}

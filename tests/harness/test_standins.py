@@ -98,7 +98,7 @@ def test_arg_without_a_provider_is_named(bases_root: Path):
     dockerfile = bases_root / "infra/bases/redis/Dockerfile"
     dockerfile.write_text("ARG MYSTERY_IMAGE=x\n" + dockerfile.read_text())
     with pytest.raises(
-        HarnessError, match=r"redis/Dockerfile: ARG MYSTERY_IMAGE is provided by no"
+        HarnessError, match=r"^infra/bases/redis/Dockerfile:1: ARG MYSTERY_IMAGE is provided by no"
     ):
         standins.load(bases_root)
 
@@ -123,3 +123,93 @@ def test_missing_ca_bundle_says_which_variable_to_set(
     monkeypatch.setenv("ANNADATA_CA_BUNDLE", str(bases_root / "nope.pem"))
     with pytest.raises(HarnessError, match="set ANNADATA_CA_BUNDLE"):
         _rehash(bases_root)
+
+
+MANIFEST = "infra/bases/stand-ins.toml"
+ROOTFS = (
+    '[debian.rootfs]\nsuite = "bookworm"\nvariant = "minbase"\n'
+    'mirror = "http://deb.debian.org/debian"\ninclude = ["ca-certificates"]\n'
+)
+
+
+def _edited(root: Path, find: str, replace: str) -> None:
+    manifest = root / MANIFEST
+    text = manifest.read_text()
+    assert text.count(find) == 1
+    manifest.write_text(text.replace(find, replace))
+
+
+@pytest.mark.parametrize(
+    ("find", "replace", "expected"),
+    [
+        ('tag = "annadata-local/debian:bookworm"', "tag = 3",
+         "stand-ins.toml:15: [debian] tag: 3 is not of type 'string'"),
+        (ROOTFS, 'rootfs = "x"\n', "stand-ins.toml:19: [debian] rootfs: 'x' is not of type"),
+        ('variant = "minbase"\n', "", "stand-ins.toml:19: [debian.rootfs]: 'variant' is missing"),
+        ('include = ["ca-certificates"]', 'include = ["ca-certificates", 3]',
+         "stand-ins.toml:23: [debian] rootfs.include[1]: 3 is not of type 'string'"),
+        ("host_ca = true\n\n[node]", 'host_ca = "no"\n\n[node]',
+         "stand-ins.toml:29: [python] host_ca: 'no' is not of type 'boolean'"),
+        ('tag = "annadata-local/node:18"', 'tag = "annadata-local/node:18\\n"',
+         "stand-ins.toml:32: [node] tag: 'annadata-local/node:18\\n' does not match"),
+        ('provides = "NODE_IMAGE"', 'provides = "PYTHON_IMAGE"',
+         "stand-ins.toml:33: [node] provides: variable 'PYTHON_IMAGE' is also [python]'s"),
+        ("[nginx]", '["../nginx"]',
+         "stand-ins.toml:37: [../nginx]: name '../nginx': use lowercase letters"),
+        ("[nginx]", "[nginx\n", "stand-ins.toml:37: not valid TOML: "),
+        ("[debian]\n", "stray = 1\n[debian]\n", "stand-ins.toml:14: [stray]: 1 is not of type"),
+        ("[nginx]", "[mystery]\n" + 'tag = "a:b"\nprovides = "M_IMAGE"\nstands_in_for = "m"\n'
+         "[nginx]", "stand-ins.toml:37: [mystery] has no recipe at infra/bases/mystery/Dockerfile"),
+    ],
+)  # fmt: skip
+def test_a_bad_manifest_is_one_line_naming_its_line(
+    bases_root: Path, find: str, replace: str, expected: str
+):
+    # Before: tag = 3 and unknown tables passed, rootfs = "x" or host_ca = "no" failed
+    # later (AttributeError) or silently meant yes; nothing named a line.
+    _edited(bases_root, find, replace)
+    with pytest.raises(HarnessError) as refused:
+        standins.load(bases_root)
+    assert str(refused.value).startswith(f"infra/bases/{expected}"), refused.value
+    assert "\n" not in str(refused.value).replace("\\n", "")
+
+
+def test_a_manifest_that_is_not_utf8_or_not_a_file_is_named(bases_root: Path):
+    manifest = bases_root / MANIFEST
+    manifest.write_bytes(manifest.read_bytes() + b"# caf\xe9\n")
+    with pytest.raises(HarnessError, match=r"^infra/bases/stand-ins.toml:\d+: .* not UTF-8"):
+        standins.load(bases_root)
+    manifest.unlink()
+    manifest.symlink_to("/dev/zero")  # before: read forever
+    with pytest.raises(HarnessError, match="not a regular file"):
+        standins.load(bases_root)
+
+
+def test_a_cycle_names_the_arg_line_that_closes_it(bases_root: Path):
+    dockerfile = bases_root / "infra/bases/python/Dockerfile"
+    dockerfile.write_text("ARG TRAEFIK_IMAGE=x\n" + dockerfile.read_text())
+    with pytest.raises(HarnessError) as refused:
+        standins.load(bases_root)
+    assert str(refused.value).startswith(
+        "infra/bases/traefik/Dockerfile:4: ARG PYTHON_IMAGE: stand-in 'python' builds on itself "
+        "(a cycle: python -> traefik -> python)"
+    )
+
+
+def test_a_ca_bundle_that_is_not_a_file_is_refused_not_read_forever(
+    bases_root: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("ANNADATA_CA_BUNDLE", "/dev/zero")
+    with pytest.raises(HarnessError, match=r"not a regular file.*set ANNADATA_CA_BUNDLE"):
+        _rehash(bases_root)
+
+
+def test_an_empty_ca_bundle_variable_means_the_default(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ANNADATA_CA_BUNDLE", "")
+    assert standins.ca_bundle() == Path(standins.DEFAULT_CA_BUNDLE)
+
+
+def test_unknown_names_are_refused_before_anything_else(bases_root: Path):
+    with pytest.raises(HarnessError, match=r"no stand-in named 'unknown' \(known: debian, "):
+        standins.check(bases_root, ["python", "unknown"])
+    assert next(iter(standins.check(bases_root, ["python"]))) == "debian"

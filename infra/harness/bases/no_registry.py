@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from harness import paths
+from harness import envflags, paths, safeload
 from harness.errors import HarnessError
 
 # 1 forces no-registry mode on, 0 forces it off; unset means: probe the registry.
@@ -18,6 +19,7 @@ PROBE_URL_ENV = "ANNADATA_REGISTRY_PROBE_URL"
 DEFAULT_PROBE_URL = "https://registry-1.docker.io/v2/"
 # Long enough for a slow but working network, short enough not to stall every run.
 PROBE_TIMEOUT = 4.0
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -56,26 +58,46 @@ def decide(
 ) -> Mode:
     """The mode from $ANNADATA_NO_REGISTRY if set, else from one probe of the registry."""
     env = os.environ if env is None else env
-    forced = env.get(FORCE_ENV, "").strip()
-    if forced in ("1", "true", "yes", "on"):
-        return Mode(True, f"forced by {FORCE_ENV}={forced}")
-    if forced in ("0", "false", "no", "off"):
-        return Mode(False, f"forced by {FORCE_ENV}={forced}")
-    if forced:
-        raise HarnessError(f"{FORCE_ENV}={forced!r}: use 1 (force on), 0 (force off) or unset")
-    answered, why = probe(env.get(PROBE_URL_ENV, DEFAULT_PROBE_URL))
+    forced = envflags.flag(FORCE_ENV, env)
+    if forced is not None:
+        return Mode(forced, f"forced by {FORCE_ENV}={env[FORCE_ENV].strip()}")
+    url = env.get(PROBE_URL_ENV) or DEFAULT_PROBE_URL
+    if not _is_http_url(url):
+        raise HarnessError(
+            f"{PROBE_URL_ENV}={url!r}: not an http(s) URL: give a registry's /v2/ endpoint, "
+            f"e.g. {DEFAULT_PROBE_URL}, or unset it"
+        )
+    answered, why = probe(url)
     return Mode(not answered, why)
+
+
+def _is_http_url(url: str) -> bool:
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return False
+    return parsed.scheme in ("http", "https") and bool(parsed.host)
 
 
 def image_env(root: Path) -> dict[str, str]:
     """The image variables from the env file `nox -s bases` wrote."""
     env_file = root / paths.NO_REGISTRY_ENV_FILE
-    try:
-        lines = env_file.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
+    if not env_file.exists():
         raise HarnessError(
             f"no-registry mode is on but {paths.NO_REGISTRY_ENV_FILE} is missing: "
             "run `nox -s bases`"
-        ) from None
-    pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
-    return {key: value for key, value in pairs}
+        )
+    where = paths.NO_REGISTRY_ENV_FILE
+    text = safeload.read_text(env_file, "no-registry env file", where=where)
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not _VARIABLE.fullmatch(key) or not value.strip():
+            raise HarnessError(
+                f"{where}:{number}: expected NAME_IMAGE=image:tag, got {line.strip()[:60]!r}: "
+                "`nox -s bases` writes this file; run it again instead of editing it"
+            )
+        found[key] = value.strip()
+    return found

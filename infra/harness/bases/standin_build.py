@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import paths, proc
+from harness import files, paths, proc
 from harness.bases import standins
 from harness.bases.standins import HASH_LABEL, STANDS_IN_LABEL, StandIn
 from harness.docker import image_info
@@ -76,10 +76,7 @@ def build(
     say: Callable[[str], None] = print,
 ) -> list[StandInBuild]:
     """Build every stand-in whose recipe changed (and what builds on it); write the env file."""
-    items = standins.load(root)
-    unknown = sorted(set(only) - set(items))
-    if unknown:
-        raise HarnessError(f"no stand-in named {unknown[0]!r} (known: {', '.join(items)})")
+    items = standins.check(root, only)
     wanted = _with_bases(items, set(only) or set(items))
     hashes = standins.recipe_hashes(items)
     outcomes = []
@@ -119,17 +116,13 @@ def _with_bases(items: dict[str, StandIn], names: set[str]) -> set[str]:
 
 def write_env_file(root: Path, items: dict[str, StandIn]) -> Path:
     """Write .annadata/no-registry.env atomically: one IMAGE variable per stand-in."""
-    target = root / paths.NO_REGISTRY_ENV_FILE
-    target.parent.mkdir(parents=True, exist_ok=True)
     lines = [
         "# Written by `nox -s bases`; do not edit. Image variables for no-registry mode.",
         *(f"{s.provides}={s.tag}" for s in items.values()),
     ]
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".no-registry.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.replace(tmp, target)
-    return target
+    return files.write_text(
+        root / paths.NO_REGISTRY_ENV_FILE, "\n".join(lines) + "\n", "no-registry env file"
+    )
 
 
 def _labels(s: StandIn, recipe_hash: str) -> list[str]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import paths, proc
+from harness import envflags, paths, proc
 from harness.errors import HarnessError
 
 # Setting this to 1 (or passing --no-provision) stops the harness from installing Docker.
@@ -75,7 +75,7 @@ def ensure(
     engine = probe(run)
     if engine is not None and engine.compose is not None:
         return engine
-    refused = os.environ.get(NO_PROVISION_ENV, "") not in ("", "0") or not allow_provision
+    refused = bool(envflags.flag(NO_PROVISION_ENV)) or not allow_provision
     euid = os.geteuid() if euid is None else euid
     host = os.environ.get("DOCKER_HOST", "")
     if engine is None and host:

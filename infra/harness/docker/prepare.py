@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import git, registry
-from harness.bases import no_registry, standin_build
+from harness.bases import no_registry, standin_build, standins
 from harness.docker import engine, images
 from harness.errors import HarnessError
 
@@ -59,8 +59,11 @@ def prepare(
     build=False builds nothing: it checks that comps' images exist at the current tag (a
     HarnessError names the first missing one), for a suite run by hand after `nox -s build`.
     """
-    eng = engine.ensure(root=root, allow_provision=allow_provision, say=say)
+    # Settings and recipes before the engine: a typo must not wait for (or install) Docker.
     mode = _mode(say)
+    if mode.on and build:
+        standins.check(root)
+    eng = engine.ensure(root=root, allow_provision=allow_provision, say=say)
     timings: dict[str, float] = {}
     started = time.monotonic()
     if mode.on and build:
