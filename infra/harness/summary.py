@@ -8,31 +8,80 @@ the table also works after a run that stopped early.
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from harness import registry, reports
+import jsonschema
+
+from harness import registry, reports, safeload, yamlpos
+from harness.errors import HarnessError
 
 MISSING = "-"
 MAX_FAILURES_LISTED = 20
+# A JUnit file of a few thousand tests is a few MB; this refuses a wrong file, not a big suite.
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+_NUMBER = {"type": "number"}
+_COUNT = {"type": ["integer", "null"], "minimum": 0}
+# The shapes images.record and contract._record write; anything else is not theirs.
+BUILD_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["seconds", "size_mb"],
+        "properties": {"seconds": _NUMBER, "size_mb": _NUMBER},
+    },
+}
+CONTRACT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["ok"],
+        "properties": {
+            "ok": {"type": "boolean"},
+            "accepted": {"type": "boolean"},
+            **{key: _COUNT for key in ("examples", "failures", "breaking", "drift", "operations")},
+        },
+    },
+}
 
 
-def _json(path: Path) -> dict[str, Any]:
-    try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError):
+def _json(root: Path, rel: str, shape: dict[str, Any], writer: str) -> dict[str, Any]:
+    """A JSON report checked against its shape; {} when it is absent (the run stopped early)."""
+    path = root / rel
+    if not path.exists():
         return {}
+    text = safeload.read_text(path, "report", MAX_REPORT_BYTES, where=rel)
+    data = safeload.loads_json(text, rel)
+    error = jsonschema.exceptions.best_match(
+        jsonschema.Draft202012Validator(shape).iter_errors(data)
+    )
+    if error is not None:
+        at = list(error.absolute_path)
+        field = ".".join(str(p) for p in at) or "(top level)"
+        raise HarnessError(
+            f"{rel}:{yamlpos.line_at(safeload.document(text), at)}: {field}: {error.message}: "
+            f"not what {writer} writes; run it again, or delete the file"
+        )
+    return dict(data)
 
 
-def _cases(path: Path) -> list[tuple[str, str]]:
+def _cases(root: Path, path: Path) -> list[tuple[str, str]]:
     """(test name, outcome) for each testcase: passed, failed, error or skipped."""
+    rel = path.relative_to(root).as_posix()
+    data = safeload.read_bytes(path, "JUnit report", MAX_REPORT_BYTES, where=rel)
+    fix = "run the suite that wrote it again, or delete the file"
     try:
-        tree = ET.parse(path)  # noqa: S314 - our own reports
-    except (FileNotFoundError, ET.ParseError):
-        return []
+        # expat (2.4.1 and later) refuses entity expansion bombs by itself.
+        tree = ET.fromstring(data)  # noqa: S314 - our own reports, bounded in size
+    except ET.ParseError as exc:
+        line = exc.position[0]
+        raise HarnessError(
+            f"{rel}:{line}: not well-formed XML ({exc.msg.split(':')[0]}): {fix}"
+        ) from exc
+    if tree.tag not in ("testsuites", "testsuite"):
+        raise HarnessError(f"{rel}:1: not JUnit XML (its root is <{tree.tag}>): {fix}")
     found = []
     for case in tree.iter("testcase"):
         outcome = "passed"
@@ -46,7 +95,8 @@ def _cases(path: Path) -> list[tuple[str, str]]:
 def _health(root: Path) -> dict[str, str]:
     """component ref -> passed/failed, from smoke tests parametrized with that ref."""
     outcomes: dict[str, set[str]] = {}
-    for name, outcome in _cases(root / reports.SMOKE_JUNIT):
+    junit = root / reports.SMOKE_JUNIT
+    for name, outcome in _cases(root, junit) if junit.exists() else []:
         match = re.search(r"\[(.+)\]$", name)
         if match and outcome != "skipped":
             outcomes.setdefault(match.group(1), set()).add(outcome)
@@ -70,8 +120,8 @@ def _contract(row: dict[str, Any] | None) -> str:
 def markdown(root: Path) -> str:
     """The summary as Markdown."""
     reg = registry.load(root)
-    builds = _json(root / reports.BUILD)
-    contracts = _json(root / reports.CONTRACT_SUMMARY)
+    builds = _json(root, reports.BUILD, BUILD_SCHEMA, "`nox -s build`")
+    contracts = _json(root, reports.CONTRACT_SUMMARY, CONTRACT_SCHEMA, "`nox -s contract`")
     health = _health(root)
     lines = [
         "## Annadata gate",
@@ -90,7 +140,7 @@ def markdown(root: Path) -> str:
     lines += ["", "| test suite | tests | failed | skipped |", "|---|---:|---:|---:|"]
     failures = []
     for path in sorted((root / reports.JUNIT_DIR).glob("*.xml")):
-        cases = _cases(path)
+        cases = _cases(root, path)
         bad = [name for name, outcome in cases if outcome in ("failed", "error")]
         skipped = sum(outcome == "skipped" for _, outcome in cases)
         lines.append(f"| {path.stem} | {len(cases)} | {len(bad)} | {skipped} |")
