@@ -62,3 +62,12 @@ def test_a_missing_spec_fails_and_names_the_fix(backend: pytest.Pytester):
     result = _run(backend)
     assert result.ret == 1
     result.stdout.fnmatch_lines([f"*openapi.yaml: missing: run `{FIX}` to create it"])
+
+
+def test_an_unreadable_spec_fails_with_one_line_not_an_internal_error(backend: pytest.Pytester):
+    # Before: a YAML error in pytest_sessionfinish was an INTERNALERROR traceback.
+    (backend.path / "openapi.yaml").write_text("openapi: 3.1.0\npaths: [\n")
+    result = _run(backend)
+    assert result.ret == 1
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(["*openapi.yaml:3: *; regenerate it with `nox -s contract*"])

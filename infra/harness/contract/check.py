@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import git, proc, registry, reports, smoke
-from harness.contract import breaking, live
-from harness.contract.openapi_diff import SPEC_FILE, differences, dump, load, loads
+from harness import files, git, proc, registry, reports, smoke
+from harness.contract import breaking, live, spec
+from harness.contract.openapi_diff import SPEC_FILE, differences, dump
 from harness.docker import compose, images
 from harness.docker.prepare import Prepared, prepare
 from harness.errors import HarnessError
@@ -72,8 +72,7 @@ def export_from_image(image: str, run: proc.Runner = proc.run) -> dict[str, Any]
 
 def spec_at(root: Path, ref: str, path: str) -> dict[str, Any] | None:
     """The file at ref, parsed; None when it did not exist there (a service new on the branch)."""
-    text = git.show(root, ref, path)
-    return loads(text) if text is not None else None
+    return spec.at_ref(root, ref, path)
 
 
 def breaking_against(
@@ -86,7 +85,7 @@ def breaking_against(
     old = spec_at(root, base, path) if base else None
     if old is None:
         return None
-    new = load(root / path)
+    new = spec.load(root, path)
     return breaking.compare(old, new), breaking.major_raised(old, new)
 
 
@@ -106,9 +105,18 @@ def run(
 ) -> int:
     """Drift, breaking and live checks for every backend; prints the summary table."""
     # A named base must exist: a typo would otherwise pass as "new on this branch".
-    base = git.resolve(root, base) if base else git.default_base(root)
+    base = git.resolve(root, base) if base is not None else git.default_base(root)
     reg = registry.load(root)
     backends = reg.components("backend")
+    if not update:
+        # Every spec, here and at the base, before any image is built: a broken one is one
+        # line now, not a traceback after minutes of building (--update rewrites them).
+        for comp in backends:
+            rel = f"{comp.directory}/{SPEC_FILE}"
+            if (root / rel).exists():
+                spec.load(root, rel)
+            if base:
+                spec_at(root, base, rel)
     # Offline only the backends' images are needed (drift); live runs the whole stack.
     wanted = backends if offline or update else reg.active(None)
     prepared = prepare(root, reg, wanted, allow_provision=allow_provision, say=say)
@@ -117,12 +125,13 @@ def run(
     for comp in backends:
         target = root / comp.directory / SPEC_FILE
         generated = export_from_image(f"{images.image_name(comp)}:{prepared.tag}")
+        rel = f"{comp.directory}/{SPEC_FILE}"
         if update:
-            if not target.is_file() or differences(load(target), generated):
-                target.write_text(dump(generated), encoding="utf-8")
-                say(f"contract: wrote {target.relative_to(root)}")
+            if _stale(root, rel, generated):
+                files.write_text(target, dump(generated), "OpenAPI spec")
+                say(f"contract: wrote {rel}")
             continue
-        committed = load(target) if target.is_file() else {}
+        committed = spec.load(root, rel) if target.exists() else {}
         results[comp.service].drift = differences(committed, generated)
     if update:
         say("contract: specs updated from the apps; review `git diff -- '*openapi.yaml'`")
@@ -143,6 +152,14 @@ def run(
     return 0 if all(r.ok for r in results.values()) else 1
 
 
+def _stale(root: Path, rel: str, generated: dict[str, Any]) -> bool:
+    """True when rel is missing, unreadable (--update is the fix) or differs from generated."""
+    try:
+        return bool(differences(spec.load(root, rel), generated))
+    except HarnessError:
+        return True
+
+
 def _live(
     root: Path,
     reg: registry.Registry,
@@ -153,8 +170,7 @@ def _live(
     keep: bool,
     say: Callable[[str], None],
 ) -> None:
-    directory = root / reports.CONTRACT_DIR
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = files.make_dir(root / reports.CONTRACT_DIR, "report directory")
     project = compose.unique_name(PROJECT_PREFIX)
     stack = smoke.stack_for(
         root, reg, project=project, profiles=None, tag=prepared.tag,
@@ -221,9 +237,9 @@ def _record(root: Path, results: dict[str, ContractResult]) -> None:
         }
         for o in results.values()
     }  # fmt: skip
-    path = root / reports.CONTRACT_SUMMARY
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(rows, indent=2, sort_keys=True), encoding="utf-8")
+    files.write_text(
+        root / reports.CONTRACT_SUMMARY, json.dumps(rows, indent=2, sort_keys=True), "report"
+    )
 
 
 def _n(value: int | None) -> str:

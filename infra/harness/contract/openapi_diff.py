@@ -2,7 +2,8 @@
 
 Operations and component schemas are reported as added, removed or changed (with the
 first differing JSON pointer inside each); anything else as changed at its pointer.
-Imports only the standard library and ruamel.yaml: it also runs inside service venvs.
+Imports only the standard library, ruamel.yaml and the harness's own standard-library
+modules: it also runs inside service venvs (with the harness on PYTHONPATH).
 """
 
 from __future__ import annotations
@@ -13,19 +14,85 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from harness import safeload, yamlpos
+from harness.errors import HarnessError
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 SPEC_FILE = "openapi.yaml"
 
 
-def load(path: Path) -> dict[str, Any]:
-    """A YAML (or JSON) OpenAPI document as plain data."""
-    return loads(path.read_text(encoding="utf-8"))
+def load(path: Path, where: str | None = None) -> dict[str, Any]:
+    """A YAML (or JSON) OpenAPI document as plain data; HarnessError naming where:line if not."""
+    where = where or str(path)
+    return loads(safeload.read_text(path, "OpenAPI spec", where=where), where)
 
 
-def loads(text: str) -> dict[str, Any]:
-    """The same, from text (e.g. `git show REF:path`)."""
-    return YAML(typ="safe", pure=True).load(text) or {}
+REGENERATE = "regenerate it with `nox -s contract -- --update`"
+
+
+def loads(text: str, where: str = SPEC_FILE, fix: str = REGENERATE) -> dict[str, Any]:
+    """The same, from text (e.g. `git show REF:path`); fix is what an error tells the user."""
+    try:
+        safeload.check_yaml(text, where)
+        data = YAML(typ="safe", pure=True).load(text)
+    except HarnessError as exc:
+        raise HarnessError(f"{exc}; {fix}") from exc
+    except MarkedYAMLError as exc:
+        raise HarnessError(f"{safeload.yaml_error(exc, where)}; {fix}") from exc
+    except YAMLError as exc:
+        raise HarnessError(f"{where}: not valid YAML: {exc}; {fix}") from exc
+    spec = {} if data is None else data
+    problem = _shape_problem(spec)
+    if problem:
+        at, what = problem
+        line = yamlpos.line_at(safeload.document(text), at)
+        field = pointer(*at) if at else "the document"
+        raise HarnessError(
+            f"{where}:{line}: {field} is {what}: not an OpenAPI document the contract can "
+            f"compare; {fix}"
+        )
+    return dict(spec)
+
+
+def _shape_problem(spec: Any) -> tuple[list[str | int], str] | None:
+    """Where the mappings this module reads are something else, and what they are instead."""
+    if not isinstance(spec, Mapping):
+        return [], f"{_kind(spec)}, not a mapping"
+    for key, inner in (("paths", None), ("components", "schemas")):
+        section = spec.get(key)
+        if section is None:
+            continue
+        if not isinstance(section, Mapping):
+            return [key], f"{_kind(section)}, not a mapping"
+        if inner is not None:
+            part = section.get(inner)
+            if part is not None and not isinstance(part, Mapping):
+                return [key, inner], f"{_kind(part)}, not a mapping"
+            names = list(part or {})
+        else:
+            names = list(section)
+            for name, item in section.items():
+                if item is not None and not isinstance(item, Mapping):
+                    return [key, name], f"{_kind(item)}, not a path item (a mapping)"
+        # Names are sorted for the report: a number among strings would not compare.
+        for name in names:
+            if not isinstance(name, str):
+                where: list[str | int] = [key, *([inner] if inner else []), name]
+                return where, f"named by {_kind(name)} ({name!r}), not a string"
+    return None
+
+
+def _kind(value: Any) -> str:
+    """A YAML value's kind as a reader names it: a list, a number, a string..."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
 def dump(spec: Mapping[str, Any]) -> str:

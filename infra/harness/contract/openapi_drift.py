@@ -16,7 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from harness import files
 from harness.contract.openapi_diff import SPEC_FILE, differences, dump, load
+from harness.errors import HarnessError
 
 # Settings that could leak the environment into a schema are unset while exporting.
 NEUTRAL_ENV = ("DATABASE_URL", "POSTGRES_HOST", "REDIS_URL")
@@ -61,14 +63,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     target = args.backend_dir / SPEC_FILE
     generated = generate(args.backend_dir)
-    if args.update:
-        target.write_text(dump(generated), encoding="utf-8")
-        print(f"wrote {target}")
-        return 0
-    if not target.is_file():
-        print(f"{target}: missing: run `{args.fix}` to create it", file=sys.stderr)
-        return 1
-    lines = report(args.backend_dir, load(target), generated, args.fix)
+    try:
+        if args.update:
+            files.write_text(target, dump(generated), "OpenAPI spec")
+            print(f"wrote {target}")
+            return 0
+        if not target.exists():
+            print(f"{target}: missing: run `{args.fix}` to create it", file=sys.stderr)
+            return 1
+        lines = report(args.backend_dir, load(target), generated, args.fix)
+    except HarnessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if lines:
         print("\n".join(lines), file=sys.stderr)
         return 1
@@ -94,10 +100,14 @@ def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
     backend_dir = Path(session.config.rootpath)
     target = backend_dir / SPEC_FILE
     fix = session.config.getoption("openapi_fix")
-    if not target.is_file():
+    if not target.exists():
         lines = [f"{target}: missing: run `{fix}` to create it"]
     else:
-        lines = report(backend_dir, load(target), generate(backend_dir), fix)
+        try:
+            lines = report(backend_dir, load(target), generate(backend_dir), fix)
+        except HarnessError as exc:
+            # One line in the test report, not an INTERNALERROR traceback.
+            lines = [str(exc)]
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if lines:
         for line in lines:
