@@ -315,11 +315,59 @@ def test_only_what_git_sees_of_the_template_is_copied(repo: Path):
 
 def test_a_binary_file_in_the_template_is_named(repo: Path):
     (repo / "services/_template/backend/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
-    with pytest.raises(HarnessError, match=r"services/_template/backend/logo.png: not UTF-8"):
+    with pytest.raises(
+        HarnessError, match=r"services/_template/backend/logo.png:1: the template file is not UTF-8"
+    ):
         scaffold.run(repo, "pest_alerts", dry_run=True)
 
 
 def test_a_compose_file_without_services_is_named():
     comp = registry.Component("x", "backend", "services/x/backend", port=8003)
-    with pytest.raises(HarnessError, match=r"^docker-compose.yml: no `services:` mapping"):
+    with pytest.raises(HarnessError, match=r"^docker-compose.yml:1: no `services:` key, not a map"):
         compose_edit.add_components("", [comp], None)
+
+
+BOMB = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 7)
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x-app: &app {}\nservices:\n", ":2: `services:` is empty, not a mapping of services"),
+        ("x-app: &app {}\nservices: web\n", ":2: `services:` is a string, not a mapping"),
+        ("- web\n- db\n", ":1: the top level is a list, not a mapping of services"),
+        ("x-app: &app {}\nservices:\n  web: *nowhere\n", ":3: found undefined alias 'nowhere'"),
+        (BOMB, ":6: YAML aliases here expand to more than 200,000 nodes"),
+    ],
+)
+def test_odd_but_readable_compose_files_are_named_at_their_line(text: str, expected: str):
+    # Before: no line for a `services:` that is null or a string, "not valid YAML" without
+    # the reason for an undefined alias, and an alias bomb went to ruamel unchecked.
+    comp = registry.Component("x", "backend", "services/x/backend", port=8003)
+    with pytest.raises(HarnessError) as refused:
+        compose_edit.add_components(text, [comp], None)
+    assert str(refused.value).startswith(f"docker-compose.yml{expected}"), refused.value
+
+
+@pytest.mark.parametrize(
+    "rel", ["docker-compose.yml", ".env.example", "docker-compose.override.yml.sample"]
+)
+def test_an_edited_file_that_is_not_text_is_named_and_nothing_written(repo: Path, rel: str):
+    # Before: a UnicodeDecodeError traceback; a symlink to /dev/zero was read forever.
+    before = _snapshot(repo)
+    (repo / rel).write_bytes((repo / rel).read_bytes() + b"# caf\xe9\n")
+    with pytest.raises(
+        HarnessError, match=rf"^{re.escape(rel)}:\d+: the file to edit is not UTF-8"
+    ):
+        scaffold.run(repo, "pest_alerts")
+    (repo / rel).unlink()
+    (repo / rel).symlink_to("/dev/zero")
+    with pytest.raises(
+        HarnessError, match=rf"^{re.escape(rel)}: the file to edit is not a regular"
+    ):
+        scaffold.run(repo, "pest_alerts")
+    (repo / rel).unlink()
+    shutil.copy(REPO / rel, repo / rel)
+    assert _snapshot(repo) == before

@@ -12,12 +12,12 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark, YAMLError
+from ruamel.yaml.error import CommentMark, MarkedYAMLError, YAMLError
 from ruamel.yaml.mergevalue import MergeValue
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
-from harness import registry
+from harness import registry, safeload, yamlpos
 from harness.docker.compose import COMPOSE_FILE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
 
@@ -67,7 +67,16 @@ def _append(
     doc = _load(yaml, text, file)
     services = doc.get("services") if isinstance(doc, CommentedMap) else None
     if not isinstance(services, CommentedMap):
-        raise HarnessError(f"{file}: no `services:` mapping to add to")
+        has_key = isinstance(doc, CommentedMap) and "services" in doc
+        line = yamlpos.key_line(doc, "services") if has_key else 1
+        if isinstance(doc, CommentedMap) or doc is None:
+            found = f"`services:` is {_kind(services)}" if has_key else "no `services:` key"
+        else:
+            found = f"the top level is {_kind(doc)}"
+        raise HarnessError(
+            f"{file}:{line}: {found}, not a mapping of services to add to: make it one "
+            "(`services:` followed by indented service names)"
+        )
     anchors = _anchors(doc)
     for comp in components:
         if comp.compose_name in services:
@@ -89,13 +98,23 @@ def _append(
     return out.getvalue()
 
 
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
+
+
 def _load(yaml: YAML, text: str, file: str) -> Any:
+    # Aliases and nesting are bounded before ruamel builds anything.
+    safeload.check_yaml(text, file)
     try:
         return yaml.load(text)
+    except MarkedYAMLError as exc:
+        raise HarnessError(f"{safeload.yaml_error(exc, file)}: fix it first") from exc
     except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise HarnessError(f"{file}{line}: not valid YAML: fix it first") from exc
+        raise HarnessError(f"{file}: not valid YAML ({exc}): fix it first") from exc
 
 
 def _anchors(doc: CommentedMap) -> dict[str, Any]:

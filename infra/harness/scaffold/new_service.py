@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import paths, proc, registry
+from harness import paths, proc, registry, safeload
 from harness.docker import dockerfiles
 from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
@@ -105,9 +105,9 @@ def plan(root: Path, name: str, *, frontend: bool = False, profile: str | None =
     }
     for rel, edit in edits.items():
         path = root / rel
-        if rel == OVERRIDE_SAMPLE and not path.is_file():
+        if rel == OVERRIDE_SAMPLE and not (path.exists() or path.is_symlink()):
             continue  # optional: a repository may have no hot-reload sample
-        old = _read(path)
+        old = _read(path, rel)
         result.changed[rel] = (old, edit(old))
     return result
 
@@ -118,7 +118,7 @@ def apply(root: Path, planned: Plan, verify: bool = True) -> None:
     if service_dir.exists():
         raise HarnessError(f"services/{planned.name} appeared meanwhile: nothing written")
     for rel, (old, _) in planned.changed.items():
-        if _read(root / rel) != old:
+        if _read(root / rel, rel) != old:
             raise HarnessError(f"{rel} changed since the plan was made: run again; nothing written")
     before = _policy_findings(root) if verify else set()
     staging = Path(tempfile.mkdtemp(prefix=f".{planned.name}-", dir=root / "services"))
@@ -290,11 +290,11 @@ def _copy_template(
             created[target] = dockerfiles.expected(root, reg, kinds[rel.parts[0]])
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
+            text = safeload.read_text(path, "template file", where=name_in_repo)
+        except HarnessError as exc:
             raise HarnessError(
-                f"{name_in_repo}: not UTF-8 text: the template holds text files only; "
-                "remove it or add it to .gitignore"
+                f"{exc}; the template holds small text files only: remove it or add it to "
+                ".gitignore"
             ) from exc
         for token, value in values.items():
             text = text.replace(token, value)
@@ -337,9 +337,11 @@ def _env_block(text: str, name: str, components: list[registry.Component]) -> st
 # --- writing -------------------------------------------------------------------------------
 
 
-def _read(path: Path) -> str:
-    """A file's text; empty when it does not exist."""
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
+def _read(path: Path, rel: str) -> str:
+    """A file's text (bounded, UTF-8, a regular file); empty when it does not exist."""
+    if not path.exists() and not path.is_symlink():
+        return ""
+    return safeload.read_text(path, "file to edit", where=rel)
 
 
 def _stage_file(path: Path, text: str) -> str:
