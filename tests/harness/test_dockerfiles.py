@@ -77,3 +77,28 @@ def test_first_difference_points_at_the_edited_line(registry_root):
     lines[edited - 1] = "USER root"
     (registry_root / rel).write_text("\n".join(lines) + "\n")
     assert dockerfiles.first_drifted_line(registry_root, reg, rel) == edited
+
+
+def test_an_unreadable_dockerfile_is_drift_at_its_line_and_write_replaces_it(registry_root):
+    # Before: a UnicodeDecodeError traceback from `dockerfiles`, `build` and lint's drift rule.
+    shutil.copytree(REPO / "infra/docker-templates", registry_root / "infra/docker-templates")
+    reg = registry.load(registry_root)
+    dockerfiles.write_all(registry_root, reg)
+    rel = "services/yield_api/backend/Dockerfile"
+    target = registry_root / rel
+    lines = target.read_bytes().count(b"\n")
+    target.write_bytes(target.read_bytes() + b"# caf\xe9\n")
+    assert dockerfiles.drifted(registry_root, reg) == [rel]
+    assert dockerfiles.first_drifted_line(registry_root, reg, rel) == lines + 1
+    assert dockerfiles.write_all(registry_root, reg) == [rel]
+    assert dockerfiles.drifted(registry_root, reg) == []
+
+
+def test_a_template_that_is_not_text_is_one_line(registry_root):
+    shutil.copytree(REPO / "infra/docker-templates", registry_root / "infra/docker-templates")
+    template = registry_root / "infra/docker-templates/Dockerfile.python"
+    template.write_bytes(b"\xff" + template.read_bytes())
+    with pytest.raises(
+        HarnessError, match=r"^infra/docker-templates/Dockerfile.python:1: the Dockerfile is not"
+    ):
+        dockerfiles.drifted(registry_root, registry.load(registry_root))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness import registry
+from harness import files, registry, safeload
 from harness.errors import HarnessError
 
 TEMPLATES = {
@@ -53,24 +53,32 @@ def render(template: str, args: dict[str, str], where: str = "template") -> str:
 def expected(root: Path, reg: registry.Registry, comp: registry.Component) -> str:
     """What comp's Dockerfile must contain."""
     template = TEMPLATES[comp.kind]
-    return render((root / template).read_text(encoding="utf-8"), service_args(reg, comp), template)
+    return render(_text(root, template), service_args(reg, comp), template)
+
+
+def _text(root: Path, rel: str) -> str:
+    return safeload.read_text(root / rel, "Dockerfile", where=rel)
 
 
 def _wanted(root: Path, reg: registry.Registry) -> dict[str, str]:
     wanted = {f"{c.directory}/Dockerfile": expected(root, reg, c) for c in reg.components()}
     if (root / TEMPLATE_SERVICE_DIR).is_dir():
-        template = (root / TEMPLATES["backend"]).read_text(encoding="utf-8")
+        template = _text(root, TEMPLATES["backend"])
         wanted[f"{TEMPLATE_SERVICE_DIR}/Dockerfile"] = template
     return wanted
 
 
 def drifted(root: Path, reg: registry.Registry) -> list[str]:
     """Service Dockerfiles that differ from their rendered template (or are missing)."""
-    return [
-        rel
-        for rel, text in _wanted(root, reg).items()
-        if not (root / rel).is_file() or (root / rel).read_text(encoding="utf-8") != text
-    ]
+    return [rel for rel, text in _wanted(root, reg).items() if _current(root, rel) != text]
+
+
+def _current(root: Path, rel: str) -> str | None:
+    """A service Dockerfile's text; None when missing or unreadable (`--write` replaces it)."""
+    try:
+        return _text(root, rel)
+    except HarnessError:
+        return None
 
 
 def write_all(root: Path, reg: registry.Registry) -> list[str]:
@@ -78,15 +86,19 @@ def write_all(root: Path, reg: registry.Registry) -> list[str]:
     wanted = _wanted(root, reg)
     changed = drifted(root, reg)
     for rel in changed:
-        (root / rel).write_text(wanted[rel], encoding="utf-8")
+        files.write_text(root / rel, wanted[rel], "Dockerfile")
     return changed
 
 
 def first_drifted_line(root: Path, reg: registry.Registry, rel: str) -> int:
     """The first line (1-based) where a drifted Dockerfile departs from its template."""
     want = _wanted(root, reg)[rel].splitlines()
-    path = root / rel
-    have = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    try:
+        have = _text(root, rel).splitlines()
+    except HarnessError as exc:
+        # Unreadable (not UTF-8 from line N on): that line is where it departs.
+        at = re.match(rf"{re.escape(rel)}:(\d+):", str(exc))
+        return int(at.group(1)) if at else 1
     for number, (a, b) in enumerate(zip(have, want, strict=False), start=1):
         if a != b:
             return number
