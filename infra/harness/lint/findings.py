@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -30,13 +31,16 @@ class Finding:
 
 
 def from_error(error: Exception, rule: str, tool: str, hint: str, root: Path) -> Finding:
-    """A one-line `path:line: message` error (a file no tool could read) as a finding."""
-    path, _, rest = str(error).partition(":")
-    line, _, message = rest.partition(":")
-    if not line.strip().isdigit():
-        line, message = "1", rest
-    return Finding(path.removeprefix(f"{root}/"), max(int(line), 1), rule,
-                   message.strip() or str(error), tool, hint)  # fmt: skip
+    """A one-line `path:line[:column]: message` error (a file no tool could read) as a finding."""
+    text = str(error)
+    parts = re.match(r"^(?P<path>[^:]+):(?P<line>\d+)(?::\d+)?: (?P<message>.*)$", text)
+    if parts is None:
+        path, _, message = text.partition(":")
+        line = 1
+    else:
+        path, line, message = parts["path"], int(parts["line"]), parts["message"]
+    return Finding(path.removeprefix(f"{root}/"), max(line, 1), rule,
+                   message.strip() or text, tool, hint)  # fmt: skip
 
 
 def as_text(findings: Sequence[Finding], tools: Iterable[str]) -> str:

@@ -28,6 +28,27 @@ VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<
 PINNED_IMAGE_VARIABLE = re.compile(r"^\$\{[A-Z][A-Z0-9_]*_IMAGE:-(?P<default>[^}]+)\}$")
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 DEV_PROFILE = "dev"
+# What the runtime loader (annadata_common.model_registry) needs of model_registry.json.
+MODELS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["models"],
+    "properties": {
+        "models": {
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": {
+                "type": "object",
+                "required": ["file", "sha256", "format"],
+                "properties": {
+                    "file": {"type": "string", "pattern": "^[^\\x00]+$"},
+                    "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "format": {"type": "string", "minLength": 1},
+                },
+            },
+        }
+    },
+}
+_MODELS_VALIDATOR = registry.validator(MODELS_SCHEMA)
 
 RULES = {
     "ANN000": "services.json is invalid",
@@ -89,6 +110,7 @@ class _Policy:
         yield from self.env_template()
         yield from self.drift()
         yield from self.models()
+        yield from self.pickle_allowed()
         for error in self.unreadable.values():
             yield self._unreadable("ANN011", error, "replace it with a UTF-8 text file")
 
@@ -371,19 +393,28 @@ class _Policy:
 
     def models(self) -> Iterator[Finding]:
         text = self._read(MODELS_REGISTRY)
+        if not (self.root / MODELS_REGISTRY).exists() or MODELS_REGISTRY in self.unreadable:
+            return  # no models (a repository may have none), or reported as ANN011
         try:
-            data = safeload.loads_json(text, MODELS_REGISTRY) if text else {}
+            data = safeload.loads_json(text, MODELS_REGISTRY)
         except HarnessError as exc:
             yield self._unreadable("ANN010", exc, "fix it (scripts/train_models.py writes it)")
             return
-        models = _mapping(_mapping(data).get("models"))
         models_doc = safeload.document(text)
+        shape = sorted(_MODELS_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
+        for error in shape:
+            key_path = list(error.absolute_path)
+            yield self.f("ANN010", MODELS_REGISTRY, yamlpos.line_at(models_doc, key_path),
+                         f"{'.'.join(map(str, key_path)) or '(top level)'}: {error.message}",
+                         "the runtime loader refuses it too: fix it (scripts/train_models.py "
+                         "writes it)")  # fmt: skip
+        if shape:
+            return
         folder = (self.root / MODELS_REGISTRY).parent
-        for name, entry in models.items():
+        for name, entry in data["models"].items():
             at = yamlpos.line_at(models_doc, ["models", name])
-            entry = _mapping(entry)
-            file = str(entry.get("file", ""))
-            if file.endswith(PICKLE_SUFFIXES) or entry.get("format") == "pickle":
+            file = entry["file"]
+            if entry["format"] == "pickle" or file.endswith(PICKLE_SUFFIXES):
                 yield self.f(
                     "ANN010",
                     MODELS_REGISTRY,
@@ -392,23 +423,44 @@ class _Policy:
                     "export it to ONNX (scripts/train_models.py), or keep it out of "
                     "model_registry.json and load it only in the dev profile",
                 )
-            path = folder / file
-            if not path.is_file():
-                yield self.f(
-                    "ANN010",
-                    MODELS_REGISTRY,
-                    at,
-                    f"{name}: {file} is missing",
-                    "add the file or remove the entry",
-                )
-            elif hashlib.sha256(path.read_bytes()).hexdigest() != entry.get("sha256"):
-                yield self.f(
-                    "ANN010",
-                    MODELS_REGISTRY,
-                    at,
-                    f"{name}: sha256 of {file} does not match",
-                    "retrain or update the hash (scripts/train_models.py writes both)",
-                )
+            yield from self._model_file(name, at, folder, file, entry["sha256"])
+
+    def _model_file(
+        self, name: str, at: int, folder: Path, file: str, sha256: str
+    ) -> Iterator[Finding]:
+        """The file exists inside the mounted folder, is a regular file, and has its hash."""
+        path = folder / file
+        # Only the folder is mounted into containers: a path out of it is not there at run time.
+        inside = path.resolve().is_relative_to(folder.resolve()) and not Path(file).is_absolute()
+        problem = None
+        if not inside:
+            problem = f"{file} is outside {folder.relative_to(self.root)} (the folder mounted)"
+        elif not path.exists():
+            problem = f"{file} is missing"
+        elif not path.is_file():
+            problem = f"{file} is not a regular file"
+        if problem:
+            yield self.f("ANN010", MODELS_REGISTRY, at, f"{name}: {problem}",
+                         "add the file beside model_registry.json or remove the entry")  # fmt: skip
+            return
+        try:
+            with path.open("rb") as model:
+                # Streamed: model files can be far larger than memory should hold.
+                digest = hashlib.file_digest(model, "sha256").hexdigest()
+        except OSError as exc:
+            yield self.f("ANN010", MODELS_REGISTRY, at, f"{name}: cannot read {file} "
+                         f"({exc.strerror})", "make it readable")  # fmt: skip
+            return
+        if digest != sha256:
+            yield self.f(
+                "ANN010",
+                MODELS_REGISTRY,
+                at,
+                f"{name}: sha256 of {file} does not match",
+                "retrain or update the hash (scripts/train_models.py writes both)",
+            )
+
+    def pickle_allowed(self) -> Iterator[Finding]:
         for name, spec in self.services.items():
             env = _mapping(_mapping(spec).get("environment"))
             value = str(env.get("ALLOW_PICKLE_MODELS", "")).lower()
