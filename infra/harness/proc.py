@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from harness import files
+
 
 @dataclass(frozen=True)
 class Result:
@@ -85,7 +87,7 @@ def run(
     environment = dict(env) if env is not None else None
     try:
         if log is not None:
-            log.parent.mkdir(parents=True, exist_ok=True)
+            files.make_dir(log.parent, "log directory")
             with log.open("w", encoding="utf-8") as sink:
                 logged = subprocess.run(
                     command, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,

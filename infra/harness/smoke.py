@@ -6,7 +6,6 @@ env the suite runs with are decided here, in one place.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from harness import registry, reports
+from harness import registry, reports, safeload
 from harness.docker import compose
 from harness.docker.prepare import prepare
 from harness.docker.stack import Stack, StackError
@@ -139,10 +138,15 @@ def run(
 
 
 def _suite_timings(directory: Path) -> dict[str, float]:
+    """The suite's stage timings; {} when it wrote none (or something else stands there)."""
+    path = directory / TIMINGS_FILE
     try:
-        return dict(json.loads((directory / TIMINGS_FILE).read_text(encoding="utf-8")))
-    except (FileNotFoundError, json.JSONDecodeError):
+        found = safeload.loads_json(safeload.read_text(path, "timings"), str(path))
+    except HarnessError:
         return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: float(v) for k, v in found.items() if isinstance(v, int | float)}
 
 
 def timings_table(timings: dict[str, float]) -> str:

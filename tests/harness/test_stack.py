@@ -13,6 +13,7 @@ from ruamel.yaml import YAML
 from harness import proc
 from harness.docker import compose, owners, stack
 from harness.docker.stack import Stack, StackError
+from harness.errors import HarnessError
 
 from .conftest import FakeDocker, ok
 
@@ -149,3 +150,75 @@ def test_an_orphaned_stack_is_removed_and_a_live_one_is_not(tmp_path: Path, monk
     assert ("docker", "network", "rm", "n1") in fake.calls
     assert len(said) == 2
     assert [p.stem for p in tmp_path.glob("*.json")] == ["live-run"]
+
+
+def test_a_report_directory_that_is_a_file_is_one_line_and_nothing_is_left(
+    tmp_path: Path, monkeypatch
+):
+    # Before: a FileExistsError traceback out of `up` (the stack's teardown still ran).
+    monkeypatch.setattr(owners, "records_dir", lambda: tmp_path / "owners")
+    fake = FakeDocker(
+        {("docker", "ps"): ok(""), ("docker", "network", "ls"): ok(""),
+         ("docker", "volume", "ls"): ok("")}
+    )  # fmt: skip
+    (tmp_path / "reports").write_text("a file where the directory goes")
+    s = Stack(tmp_path, [tmp_path / "c.yml"], name="p", report_dir=tmp_path / "reports" / "p",
+              run_env={"A": "1"}, run=fake, say=lambda _line: None)  # fmt: skip
+    with pytest.raises(HarnessError) as refused, s:
+        pytest.fail("the stack must not come up")
+    assert str(refused.value).startswith(f"{tmp_path}/reports/p: cannot create the report dir")
+    assert "is a file, not a directory" in str(refused.value)
+    assert not [c for c in fake.calls if "up" in c]
+    assert list((tmp_path / "owners").iterdir()) == []  # released: nothing to reap
+
+
+def test_a_build_report_of_the_wrong_shape_is_replaced_not_a_traceback(tmp_path: Path):
+    # Before: a list (or non-UTF-8 bytes) in reports/build.json failed the build at its end.
+    from harness.docker import images
+
+    built = images.Built("yield_api.backend", "annadata/x:1", 1.04, 300.0, 200.0, True)
+    for content in (b"[1, 2]", b"\xff", b'{"a": 1'):
+        (tmp_path / "reports").mkdir(exist_ok=True)
+        (tmp_path / "reports" / "build.json").write_bytes(content)
+        images.record(tmp_path, [built])
+        data = json.loads((tmp_path / "reports" / "build.json").read_text())
+        assert data == {"yield_api.backend": {"image": "annadata/x:1", "seconds": 1.0,
+                        "size_mb": 300, "base_mb": 200, "cached": True}}  # fmt: skip
+
+
+def test_suite_timings_that_are_not_ours_are_ignored(tmp_path: Path):
+    from harness import smoke
+
+    for content in (b"[1]", b"\xff", b'{"up": "x", "down": 2}'):
+        (tmp_path / smoke.TIMINGS_FILE).write_bytes(content)
+        assert smoke._suite_timings(tmp_path) in ({}, {"down": 2.0})
+    assert smoke._suite_timings(tmp_path / "absent") == {}
+
+
+def test_logs_that_cannot_be_saved_do_not_stop_the_teardown(tmp_path: Path, monkeypatch):
+    # Before: an OSError from the log directory skipped `compose down`: the stack leaked.
+    monkeypatch.setattr(owners, "records_dir", lambda: tmp_path / "owners")
+    fake = FakeDocker(
+        {("docker", "ps"): ok(""), ("docker", "network", "ls"): ok(""),
+         ("docker", "volume", "ls"): ok(""), ("docker", "compose"): ok('{"Service": "web"}')}
+    )  # fmt: skip
+    blocked = tmp_path / "r" / "logs"
+    blocked.parent.mkdir()
+    blocked.write_text("a file where the log directory goes")
+
+    def run(argv: list[str], **options: object) -> proc.Result:
+        if options.get("log") is not None:
+            return proc.run(["true"], log=Path(str(options["log"])))  # the real log handling
+        return fake(argv, **options)
+
+    said: list[str] = []
+    s = Stack(tmp_path, [tmp_path / "c.yml"], name="p", report_dir=tmp_path / "r", run=run,
+              isolated=False, say=said.append)  # fmt: skip
+    s._claim()
+    s.down()
+    assert any(c[:2] == ("docker", "compose") and "down" in c for c in fake.calls)
+    assert [line for line in said if "logs not saved" in line] == [
+        f"stack p: logs not saved: {blocked}: cannot create the log directory ({blocked} is a "
+        "file, not a directory): move what is in the way, or make its parent writable, then run "
+        "again"
+    ]

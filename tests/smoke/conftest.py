@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness import paths, registry, smoke
+from harness import files, paths, registry, smoke
 from harness.docker import compose
 from harness.docker.prepare import prepare
 from harness.docker.stack import Stack, StackError
@@ -128,8 +128,8 @@ def docker_services(
         # One line for the whole run, not the same error repeated for every test.
         pytest.exit(str(exc), returncode=1)
     finally:
-        stack.report_dir.mkdir(parents=True, exist_ok=True)
-        (stack.report_dir / smoke.TIMINGS_FILE).write_text(json.dumps(stack.timings))
+        # Whole or not at all: the run's table reads it back, even after a Ctrl-C here.
+        files.write_text(stack.report_dir / smoke.TIMINGS_FILE, json.dumps(stack.timings))
 
 
 def _terminal(config: pytest.Config) -> Callable[[str], None]:

@@ -7,8 +7,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from harness import git, paths, proc, registry, reports
+from harness import files, git, paths, proc, registry, reports, safeload
 from harness.docker import dockerfiles, image_info
 from harness.errors import HarnessError
 
@@ -118,18 +119,19 @@ def missing(
 def record(root: Path, results: list[Built]) -> Path:
     """Merge these builds into reports/build.json (what the CI step summary shows)."""
     path = root / reports.BUILD
-    try:
-        known = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        known = {}
+    known: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = safeload.loads_json(safeload.read_text(path, "report"), reports.BUILD)
+        except HarnessError:
+            loaded = None  # a report cut short or edited: this build's rows replace it
+        known = loaded if isinstance(loaded, dict) else {}
     for r in results:
         known[r.component] = {
             "image": r.image, "seconds": round(r.seconds, 1), "size_mb": round(r.size_mb),
             "base_mb": round(r.base_mb), "cached": r.cached,
         }  # fmt: skip
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(known, indent=2, sort_keys=True), encoding="utf-8")
-    return path
+    return files.write_text(path, json.dumps(known, indent=2, sort_keys=True), "build report")
 
 
 def _size_mb(ref: str, run: proc.Runner) -> float:

@@ -9,6 +9,7 @@ project's containers, networks and volumes, then checks that nothing is left.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import signal
@@ -22,7 +23,7 @@ from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tag import Tag
 
-from harness import proc
+from harness import files, proc
 from harness.docker import compose, owners
 from harness.errors import HarnessError
 
@@ -83,9 +84,9 @@ def write_yaml(data: Mapping[str, Any], path: Path) -> None:
     """Write data as YAML (ruamel keeps the `!override` tags)."""
     yaml = YAML()
     yaml.default_flow_style = False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as sink:
-        yaml.dump(dict(data), sink)
+    text = io.StringIO()
+    yaml.dump(dict(data), text)
+    files.write_text(path, text.getvalue(), "compose override")
 
 
 class Stack:
@@ -158,10 +159,10 @@ class Stack:
         self._interruptible.enter_context(proc.sigterm_interrupts())
         owners.reap(self._run, self.say)
         self._claim()
-        self.report_dir.mkdir(parents=True, exist_ok=True)
+        files.make_dir(self.report_dir, "report directory")
         if self._run_env:
             lines = [f"{key}={value}" for key, value in sorted(self._run_env.items())]
-            (self.report_dir / RUN_ENV_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+            files.write_text(self.report_dir / RUN_ENV_FILE, "\n".join(lines) + "\n", "run env")
         done = self._base("config", "--format", "json", timeout=CONFIG_TIMEOUT)
         if not done.ok:
             raise HarnessError(f"compose config: {done.last_error_line()}")
@@ -223,7 +224,11 @@ class Stack:
         try:
             if not self._owned:
                 return
-            self.save_logs()
+            try:
+                self.save_logs()
+            except HarnessError as exc:
+                # Logs are a courtesy; removing the stack is not: say why, and go on.
+                self.say(f"stack {self.name}: logs not saved: {exc}")
             done = self.project(
                 "down", "--volumes", "--remove-orphans", "--timeout", str(STOP_TIMEOUT),
                 timeout=DOWN_TIMEOUT, shielded=True,
@@ -247,7 +252,9 @@ class Stack:
         finally:
             signal.signal(signal.SIGINT, previous)
             self._restore_signals()
-            (self.report_dir / RUN_ENV_FILE).unlink(missing_ok=True)
+            # Gone already, or its directory never could be made (then it never existed).
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                (self.report_dir / RUN_ENV_FILE).unlink()
             self.timings["down"] = time.monotonic() - started
 
     def keep(self) -> str:
