@@ -6,7 +6,9 @@ Sessions are thin: they install the harness (infra/harness) and call it. Setting
 from __future__ import annotations
 
 import json
+import re
 import sys
+import tomllib
 from pathlib import Path
 
 import nox
@@ -27,36 +29,64 @@ nox.options.sessions = [
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
 
-PYPROJECT = nox.project.load_toml("pyproject.toml")
-TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
-DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
-CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
-LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
-HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
-TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
 LIBS = "libs/annadata_common"
-ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 # What `nox -s new-service` copies; its tests must pass as they stand.
 TEMPLATE_BACKEND = "services/_template/backend"
+# The unit target that stands for the components of a registry the noxfile cannot read.
+REGISTRY_UNREADABLE = "registry-unreadable"
 
 
 def _python_components() -> dict[str, str]:
     """service.kind -> directory for every Python component in services.json.
 
-    Only read here to name the parametrizations; the harness validates the registry.
+    Only read here to name the parametrizations; the harness validates the registry. A
+    registry this cannot read gives one stand-in target whose session fails with the
+    harness's own error (file:line), so `nox -l` and `nox -s lint` still run.
     """
-    services = json.loads(Path("services.json").read_text(encoding="utf-8"))["services"]
-    return {
-        f"{name}.{kind}": spec["directory"]
-        for name, entry in services.items()
-        for kind, spec in entry["components"].items()
-        if kind in ("backend", "worker")
-    }
+    try:
+        services = json.loads(Path("services.json").read_text(encoding="utf-8"))["services"]
+        return {
+            f"{name}.{kind}": spec["directory"]
+            for name, entry in services.items()
+            for kind, spec in entry["components"].items()
+            if kind in ("backend", "worker")
+        }
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return {REGISTRY_UNREADABLE: ""}
+
+
+def _pyproject_problem(exc: Exception) -> str:
+    """What is wrong with pyproject.toml, in one line."""
+    if isinstance(exc, tomllib.TOMLDecodeError):
+        at = re.search(r"\(at line (\d+), column \d+\)$", str(exc))
+        line = f":{at.group(1)}" if at else ""
+        message = str(exc)[: at.start() if at else None].strip()
+        return f"pyproject.toml{line}: not valid TOML: {message}"
+    if isinstance(exc, LookupError | StopIteration):
+        what = str(exc) or "a ruamel.yaml== or httpx== pin"
+        return (
+            f"pyproject.toml: {what} is missing: the noxfile reads [dependency-groups] (test, "
+            "docker, contract, lint, hooks, typecheck), [project] dependencies (ruamel.yaml, "
+            "httpx pins) and [tool.annadata] actionlint"
+        )
+    return f"pyproject.toml: cannot read it ({exc})"
 
 
 PYTHON_COMPONENTS = _python_components()
-RUAMEL = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ruamel.yaml=="))
-HTTPX = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("httpx=="))
+try:
+    PYPROJECT = nox.project.load_toml("pyproject.toml")
+    TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
+    DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
+    CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
+    LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
+    HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
+    TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
+    ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
+    RUAMEL = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ruamel.yaml=="))
+    HTTPX = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("httpx=="))
+except (OSError, ValueError, LookupError, TypeError, StopIteration) as exc:
+    # nox would show a traceback of loading this file; one line says what to fix instead.
+    sys.exit(f"error: {_pyproject_problem(exc)}")
 
 
 def _install_harness(session: nox.Session, *extra: str) -> None:
@@ -115,6 +145,11 @@ def unit(session: nox.Session, target: str) -> None:
         # The session-name test runs nox itself.
         _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
         session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
+        return
+    if target == REGISTRY_UNREADABLE:
+        # Fails with the harness's one line (file:line) saying what is wrong with it.
+        _install_harness(session)
+        session.run("python", "-m", "harness", "registry")
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
     for requirements in ("requirements.txt", "requirements-test.txt"):
