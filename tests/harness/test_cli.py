@@ -134,3 +134,23 @@ def test_reports_that_cannot_be_written_are_one_line_and_nothing_is_appended(tmp
     line = _one_line(_harness("summary", "--output", str(tmp_path)))
     assert line == f"error: {tmp_path}: cannot write the summary: it is a directory: name a file"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_lint_without_its_tools_or_a_writable_output_is_one_line(tmp_path: Path, monkeypatch):
+    # Before: ModuleNotFoundError (openapi-spec-validator) outside the lint session, and
+    # FileExistsError when the report's directory was a file.
+    import sys as _sys
+
+    from harness.lint import tools
+
+    monkeypatch.setitem(_sys.modules, "openapi_spec_validator", None)
+    found = tools.openapi(ROOT, ["services/yield_api/backend/openapi.yaml"])
+    assert [(f.rule, f.message) for f in found] == [
+        ("openapi-spec-validator-failed", "openapi-spec-validator is not installed")
+    ]
+    (tmp_path / "reports").write_text("a file")
+    line = _one_line(_harness("lint", "--output", str(tmp_path / "reports" / "lint.json")))
+    assert line == (
+        f"error: {tmp_path}/reports/lint.json: cannot write the lint report: {tmp_path}/reports "
+        "is a file, not a directory: move it away, then run again"
+    )

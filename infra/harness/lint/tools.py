@@ -213,8 +213,15 @@ def _compose_line(path: Path, message: str) -> int:
 
 def openapi(root: Path, targets: Sequence[str]) -> list[Finding]:
     """openapi-spec-validator on each spec; the line is where the failing node starts."""
-    from openapi_spec_validator import validate
-    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    if not targets:
+        return []
+    try:
+        from openapi_spec_validator import validate
+        from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+    except ImportError:
+        # Like a linter binary that is missing: a finding, not a traceback of the whole lint.
+        missing = proc.Result((), proc.NOT_FOUND, "", "openapi-spec-validator is not installed")
+        return [_broken("openapi-spec-validator", missing)]
     from ruamel.yaml import YAML
 
     found = []
