@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import paths, proc
+from harness import paths, proc, registry
 from harness.bases import standin_build, standins
+from harness.docker import dockerfiles, images
 from harness.errors import HarnessError
 
 from .conftest import REPO
@@ -125,3 +126,25 @@ def test_states(root: Path):
     assert found["redis"] == "stale"
     assert found["nginx"] == "missing"
     assert found["postgres"] == "current"
+
+
+def test_a_state_directory_that_is_a_file_is_refused_before_any_build(root: Path):
+    # Before: images were built, then writing .annadata/no-registry.env failed (traceback).
+    (root / paths.STATE_DIR).write_text("a file where the directory goes")
+    engine = FakeEngine({})
+    with pytest.raises(HarnessError, match=r"cannot create the log directory \(.* is a file"):
+        standin_build.build(root, run=engine, say=lambda _: None)
+    assert engine.builds == []
+
+
+def test_a_report_directory_that_is_a_file_is_refused_before_any_image_build(
+    registry_root: Path,
+):
+    shutil.copytree(REPO / "infra/docker-templates", registry_root / "infra/docker-templates")
+    reg = registry.load(registry_root)
+    dockerfiles.write_all(registry_root, reg)
+    (registry_root / "reports").write_text("a file")
+    engine = FakeEngine({})
+    with pytest.raises(HarnessError, match=r"reports: cannot create the report directory"):
+        images.build(registry_root, reg, reg.components(), tag="t", image_env={}, run=engine)
+    assert engine.builds == []

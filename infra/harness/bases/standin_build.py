@@ -77,6 +77,8 @@ def build(
 ) -> list[StandInBuild]:
     """Build every stand-in whose recipe changed (and what builds on it); write the env file."""
     items = standins.check(root, only)
+    # Where the env file and logs go must be usable before minutes of building, not after.
+    files.make_dir(root / LOG_DIR, "log directory")
     wanted = _with_bases(items, set(only) or set(items))
     hashes = standins.recipe_hashes(items)
     outcomes = []

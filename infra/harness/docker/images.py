@@ -68,6 +68,8 @@ def build(
         raise HarnessError(
             f"{drift[0]}: differs from its template: run `python -m harness dockerfiles --write`"
         )
+    # reports/ must take build.json: found out now, not after every image is built.
+    files.make_dir(root / reports.REPORTS_DIR, "report directory")
     labels = _oci_labels(root, tag) if comps else []
     results = []
     for comp in comps:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import paths, proc, registry, safeload
+from harness import files, paths, proc, registry, safeload
 from harness.docker import dockerfiles
 from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
@@ -170,7 +170,7 @@ def apply(root: Path, planned: Plan, verify: bool = True) -> None:
 def _locked(root: Path) -> Iterator[None]:
     """One scaffold at a time per checkout: two would both take the same port."""
     lock_path = root / paths.STATE_DIR / "new-service.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    files.make_dir(lock_path.parent, "harness state directory")
     with lock_path.open("w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
