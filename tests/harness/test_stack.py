@@ -222,3 +222,26 @@ def test_logs_that_cannot_be_saved_do_not_stop_the_teardown(tmp_path: Path, monk
         "file, not a directory): move what is in the way, or make its parent writable, then run "
         "again"
     ]
+
+
+def test_a_compose_alias_bomb_or_a_dev_zero_env_file_never_reaches_compose(
+    tmp_path: Path, monkeypatch
+):
+    # Before: `compose config` expanded the aliases (gigabytes) or read /dev/zero forever.
+    monkeypatch.setattr(owners, "records_dir", lambda: tmp_path / "owners")
+    fake = FakeDocker({("docker",): ok("")})
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 7)
+    )
+    (tmp_path / "c.yml").write_text(bomb)
+    (tmp_path / ".env").symlink_to("/dev/zero")
+    s = Stack(tmp_path, [tmp_path / "c.yml"], name="p", report_dir=tmp_path / "r", run=fake,
+              say=lambda _line: None)  # fmt: skip
+    with pytest.raises(HarnessError, match=r"^c.yml:6: YAML aliases here expand"), s:
+        pytest.fail("the stack must not come up")
+    (tmp_path / "c.yml").write_text("services: {}\n")
+    s = Stack(tmp_path, [tmp_path / "c.yml"], name="p", report_dir=tmp_path / "r", run=fake,
+              env_files=[tmp_path / ".env"], say=lambda _line: None)  # fmt: skip
+    with pytest.raises(HarnessError, match=r"^\.env: the env file is not a regular file"), s:
+        pytest.fail("the stack must not come up")
+    assert fake.calls == []

@@ -23,7 +23,7 @@ from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tag import Tag
 
-from harness import files, proc
+from harness import files, proc, safeload
 from harness.docker import compose, owners
 from harness.errors import HarnessError
 
@@ -154,6 +154,7 @@ class Stack:
     def up(self) -> None:
         """Resolve the config, write the override, `up --wait`; StackError names what failed."""
         started = time.monotonic()
+        self._check_inputs()
         # Until down(): SIGTERM (CI cancelling, nox giving up) unwinds like Ctrl-C.
         self._interruptible = contextlib.ExitStack()
         self._interruptible.enter_context(proc.sigterm_interrupts())
@@ -191,6 +192,22 @@ class Stack:
             raise KeyboardInterrupt(f"stack {self.name}: `compose up` was interrupted")
         if not done.ok:
             raise StackError(self._diagnose(done))
+
+    def _check_inputs(self) -> None:
+        """Compose and env files are small regular UTF-8 files, compose ones without alias bombs.
+
+        `compose config` expands aliases as it reads, and reads an env file that is a
+        symlink to /dev/zero forever: both are refused here, before compose sees them.
+        """
+        # A missing file is left to compose, whose own error names it.
+        present = [p for p in self._base.files if p.exists() or p.is_symlink()]
+        for path in present:
+            where = _relative(path, self.root)
+            safeload.check_yaml(safeload.read_text(path, "compose file", where=where), where)
+        for path in self._base.env_files:
+            # This run's own env file is written by up(), after this check.
+            if path.parent != self.report_dir and (path.exists() or path.is_symlink()):
+                safeload.read_text(path, "env file", where=_relative(path, self.root))
 
     def _restore_signals(self) -> None:
         if self._interruptible is not None:
