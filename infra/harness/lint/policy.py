@@ -59,7 +59,7 @@ RULES = {
     "ANN005": "data or model mount is writable",
     "ANN006": "app image runs as root",
     "ANN007": "literal secret",
-    "ANN008": "variable compose reads is missing from .env.example",
+    "ANN008": "variable compose reads is missing from .env.example, or set there twice",
     "ANN009": "service Dockerfile drifted from its template",
     "ANN010": "model registry: pickle model outside the dev profile, or a hash mismatch",
     "ANN011": "a file the rules cannot read (invalid YAML, duplicate key, alias bomb, not text)",
@@ -362,7 +362,19 @@ class _Policy:
     # --- ANN008 ------------------------------------------------------------------------------
 
     def env_template(self) -> Iterator[Finding]:
-        listed = set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=", self._read(ENV_TEMPLATE), re.M))
+        template = self._read(ENV_TEMPLATE)
+        listed = set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=", template, re.M))
+        first: dict[str, int] = {}
+        for number, line in enumerate(template.splitlines(), start=1):
+            setting = re.match(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", line)
+            if setting and setting.group(1) in first:
+                # Like a duplicate JSON key: compose keeps the last, silently.
+                yield self.f("ANN008", ENV_TEMPLATE, number,
+                             f"{setting.group(1)} is set again (first on line "
+                             f"{first[setting.group(1)]}): compose keeps only this one",
+                             "keep one of them")  # fmt: skip
+            elif setting:
+                first[setting.group(1)] = number
         reported = set()
         for number, line in enumerate(self.compose_text.splitlines(), start=1):
             if line.lstrip().startswith("#"):

@@ -190,11 +190,20 @@ def compose_config(
             where = f" (profile {profile})" if profile else ""
             if message in found:
                 continue  # the same error in every profile is one finding
+            path, line = _compose_location(root, compose_file, message)
             found[message] = Finding(
-                compose_file, _compose_line(root / compose_file, message), "compose-config",
-                f"{message}{where}", "compose", "run `docker compose config` to see it in full",
+                path, line, "compose-config", f"{message}{where}", "compose",
+                "run `docker compose config` to see it in full",
             )  # fmt: skip
     return list(found.values())
+
+
+def _compose_location(root: Path, compose_file: str, message: str) -> tuple[str, int]:
+    """The file and line compose's message is about: an env file it could not read, else ours."""
+    env_file = re.search(r"failed to read (?P<path>.+?): line (?P<line>\d+)", message)
+    if env_file:
+        return _relative(root, env_file["path"]), int(env_file["line"])
+    return compose_file, _compose_line(root / compose_file, message)
 
 
 def _compose_line(path: Path, message: str) -> int:
