@@ -31,6 +31,7 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
 DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
+JS_DEPS = nox.project.dependency_groups(PYPROJECT, "js")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
 TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
@@ -112,8 +113,8 @@ def hooks(session: nox.Session) -> None:
 def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""
     if target == "harness":
-        # The session-name test runs nox itself.
-        _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
+        # The session-name test runs nox itself; the frontend-call tests parse JS.
+        _install_harness(session, *TEST_DEPS, *JS_DEPS, "-r", "infra/nox-requirements.txt")
         session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]

@@ -63,6 +63,7 @@ def _contract(row: dict[str, Any] | None) -> str:
         f"{row['failures']} failures" if row.get("failures") else "",
         f"{row['breaking']} breaking" if row.get("breaking") and not row.get("accepted") else "",
         f"drift ({row['drift']})" if row.get("drift") else "",
+        f"{row['frontend']} frontend calls unanswered" if row.get("frontend") else "",
     ]
     return "**" + ", ".join(p for p in problems if p) + "**"
 

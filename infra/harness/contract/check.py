@@ -4,7 +4,10 @@
    (`--update` rewrites it; `nox -s unit` runs the same check in-process);
 2. breaking: the committed spec against the same file at the base ref (harness.contract.breaking);
 3. live: schemathesis exercises every operation of the running stack against the
-   committed spec; JUnit XML per service under reports/contract/.
+   committed spec, then the sequences its links describe; JUnit XML per service under
+   reports/contract/.
+Also, with or without the stack: every `/api/` call a frontend makes statically is one its
+backend's committed spec has, and not one the branch removed (harness.contract.frontend_calls).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import git, proc, registry, reports, smoke
-from harness.contract import breaking, live
+from harness.contract import breaking, frontend_calls, live
 from harness.contract.openapi_diff import SPEC_FILE, differences, dump, load, loads
 from harness.docker import compose, images
 from harness.docker.prepare import Prepared, prepare
@@ -38,6 +41,8 @@ class ContractResult:
     drift: list[str] = field(default_factory=list)
     breaking: list[breaking.Change] = field(default_factory=list)
     accepted: bool = False
+    # Frontend calls this backend's spec lacks, one line each (both file:line locations).
+    frontend: list[str] = field(default_factory=list)
     operations: int | None = None
     examples: int | None = None
     failures: int | None = None
@@ -46,9 +51,9 @@ class ContractResult:
 
     @property
     def ok(self) -> bool:
-        """No drift, no unaccepted breaking change, no live failure."""
+        """No drift, no unaccepted breaking change, no frontend call unanswered, no live failure."""
         unaccepted = [f for f in self.breaking if f.breaking and not self.accepted]
-        return not self.drift and not unaccepted and not self.failures
+        return not self.drift and not unaccepted and not self.frontend and not self.failures
 
 
 # --- 1. drift ------------------------------------------------------------------------------
@@ -109,10 +114,13 @@ def run(
     base = git.resolve(root, base) if base else git.default_base(root)
     reg = registry.load(root)
     backends = reg.components("backend")
+    # Static and quick: before any image is built, so it holds offline too.
+    unanswered = {} if update else frontend_calls.problems(root, reg, base)
     # Offline only the backends' images are needed (drift); live runs the whole stack.
     wanted = backends if offline or update else reg.active(None)
     prepared = prepare(root, reg, wanted, allow_provision=allow_provision, say=say)
-    results = {c.service: ContractResult(c.service) for c in backends}
+    results = {c.service: ContractResult(c.service, frontend=unanswered.get(c.service, []))
+               for c in backends}  # fmt: skip
 
     for comp in backends:
         target = root / comp.directory / SPEC_FILE
@@ -192,6 +200,8 @@ def _print_report(
         for f in o.breaking:
             kind = ("ACCEPTED" if o.accepted else "BREAKING") if f.breaking else "info"
             say(f"{o.service}: {kind} {f.rule} {f.pointer}: {f.message}")
+        for line in o.frontend:
+            say(f"{o.service}: FRONTEND {line}")
         for line in o.repro:
             say(f"{o.service}: reproduce: {line}")
     junit = (
@@ -200,14 +210,18 @@ def _print_report(
         else "; live check skipped"
     )
     say(f"breaking changes against {base[:12] if base else '(no base ref)'}{junit}")
-    header = f"{'service':<22} {'ops':>4} {'examples':>8} {'failures':>8} {'breaking':>8}  drift"
+    header = (
+        f"{'service':<22} {'ops':>4} {'examples':>8} {'failures':>8} {'breaking':>8} "
+        f"{'frontend':>8}  drift"
+    )
     say(header)
     for o in results.values():
         count = sum(f.breaking for f in o.breaking)
         shown = f"{count}{' (accepted)' if o.accepted and count else ''}"
         say(
             f"{o.service:<22} {_n(o.operations):>4} {_n(o.examples):>8} {_n(o.failures):>8} "
-            f"{shown:>8}  {len(o.drift) or '-'}{'  ' + o.note if o.note else ''}"
+            f"{shown:>8} {len(o.frontend) or '-':>8}  {len(o.drift) or '-'}"
+            f"{'  ' + o.note if o.note else ''}"
         )
 
 
@@ -217,7 +231,7 @@ def _record(root: Path, results: dict[str, ContractResult]) -> None:
         o.service: {
             "ok": o.ok, "operations": o.operations, "examples": o.examples,
             "failures": o.failures, "breaking": sum(f.breaking for f in o.breaking),
-            "accepted": o.accepted, "drift": len(o.drift),
+            "accepted": o.accepted, "drift": len(o.drift), "frontend": len(o.frontend),
         }
         for o in results.values()
     }  # fmt: skip

@@ -41,15 +41,15 @@ def untyped(spec: Mapping[str, Any]) -> list[Untyped]:
 
 def _untyped(spec: Mapping[str, Any]) -> Iterator[Untyped]:
     paths = spec.get("paths")
-    for path, item in (paths.items() if isinstance(paths, Mapping) else ()):
-        for method, operation in (item.items() if isinstance(item, Mapping) else ()):
+    for path, item in paths.items() if isinstance(paths, Mapping) else ():
+        for method, operation in item.items() if isinstance(item, Mapping) else ():
             if method not in METHODS or not isinstance(operation, Mapping):
                 continue
             body = operation.get("requestBody")
             if isinstance(body, Mapping) and _open_json(spec, body):
                 yield Untyped(path, method, "the request body", "takes any object")
             responses = operation.get("responses")
-            for status, response in (responses.items() if isinstance(responses, Mapping) else ()):
+            for status, response in responses.items() if isinstance(responses, Mapping) else ():
                 if not isinstance(response, Mapping):
                     continue
                 part = f"the {status} response"
@@ -79,7 +79,9 @@ def _open_json(spec: Mapping[str, Any], described: Mapping[str, Any]) -> bool:
     return isinstance(media, Mapping) and takes_anything(spec, media.get("schema"))
 
 
-def takes_anything(spec: Mapping[str, Any], schema: Any, seen: frozenset[str] = frozenset()) -> bool:
+def takes_anything(
+    spec: Mapping[str, Any], schema: Any, seen: frozenset[str] = frozenset()
+) -> bool:
     """Whether schema accepts any value, any object, or a list of either: nothing to check."""
     while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
         ref = schema["$ref"]
