@@ -46,6 +46,7 @@ class ContractResult:
     operations: int | None = None
     examples: int | None = None
     failures: int | None = None
+    stateful: live.Stateful | None = None
     repro: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -185,7 +186,9 @@ def _live(
             result.examples = report["test_cases"]["generated"]
             result.failures = report["test_cases"]["unique_failures"] + len(report["errors"])
             result.repro = repro
-            say(f"contract: {comp.service}: {result.examples} examples in "
+            result.stateful = live.stateful(done.stdout)
+            sequences = f", {result.stateful.text()} stateful" if result.stateful else ""
+            say(f"contract: {comp.service}: {result.examples} examples{sequences} in "
                 f"{time.monotonic() - started:.1f}s")  # fmt: skip
         if keep:
             say(stack.keep())
@@ -211,15 +214,16 @@ def _print_report(
     )
     say(f"breaking changes against {base[:12] if base else '(no base ref)'}{junit}")
     header = (
-        f"{'service':<22} {'ops':>4} {'examples':>8} {'failures':>8} {'breaking':>8} "
-        f"{'frontend':>8}  drift"
+        f"{'service':<22} {'ops':>4} {'examples':>8} {'stateful':>16} {'failures':>8} "
+        f"{'breaking':>8} {'frontend':>8}  drift"
     )
     say(header)
     for o in results.values():
         count = sum(f.breaking for f in o.breaking)
         shown = f"{count}{' (accepted)' if o.accepted and count else ''}"
         say(
-            f"{o.service:<22} {_n(o.operations):>4} {_n(o.examples):>8} {_n(o.failures):>8} "
+            f"{o.service:<22} {_n(o.operations):>4} {_n(o.examples):>8} "
+            f"{o.stateful.text() if o.stateful else '-':>16} {_n(o.failures):>8} "
             f"{shown:>8} {len(o.frontend) or '-':>8}  {len(o.drift) or '-'}"
             f"{'  ' + o.note if o.note else ''}"
         )
@@ -232,6 +236,9 @@ def _record(root: Path, results: dict[str, ContractResult]) -> None:
             "ok": o.ok, "operations": o.operations, "examples": o.examples,
             "failures": o.failures, "breaking": sum(f.breaking for f in o.breaking),
             "accepted": o.accepted, "drift": len(o.drift), "frontend": len(o.frontend),
+            "stateful_scenarios": o.stateful.scenarios if o.stateful else None,
+            "links_covered": o.stateful.links_covered if o.stateful else None,
+            "links_total": o.stateful.links_total if o.stateful else None,
         }
         for o in results.values()
     }  # fmt: skip

@@ -13,6 +13,7 @@ from annadata_common.app_factory import create_service_app
 from annadata_common.exceptions import NotFoundError
 from annadata_common.health import HealthCheck, redis_check
 from annadata_common.jobs import BATCH_PREDICT, QUEUE_NAME, BatchResult
+from annadata_common.links import read_back
 from annadata_common.model_registry import (
     LoadedModel,
     ModelDescription,
@@ -33,6 +34,7 @@ from annadata_common.yield_models import (
 
 # The contract's version (info.version); see create_service_app.
 API_VERSION = "1.0.0"
+JOB_PATH = "/api/v1/jobs/{job_id}"
 
 
 def _features_model(name: str, features: list[str]) -> type[RequestModel]:
@@ -165,7 +167,10 @@ def create_app(settings: Settings | None = None, redis_connection: Any = None) -
         loaded, value = run(WEATHER_MODEL, features.model_dump())
         return WeatherPrediction(model=loaded.name, sha256=loaded.sha256, max_temp_c=value)
 
-    @app.post("/api/v1/jobs", status_code=202, tags=["jobs"])
+    # True: an accepted job is in the queue, and its status is found by its id.
+    poll_it = read_back("GetJob", JOB_PATH, job_id="$response.body#/job_id")
+
+    @app.post("/api/v1/jobs", status_code=202, tags=["jobs"], responses={202: poll_it})
     def submit_job(body: JobIn) -> JobAccepted:
         """Queue a batch prediction; poll GET /api/v1/jobs/{job_id} for the result."""
         loaded = model(body.model)
@@ -179,10 +184,10 @@ def create_app(settings: Settings | None = None, redis_connection: Any = None) -
             result_ttl=settings.job_result_ttl_s,
         )
         return JobAccepted(
-            job_id=job.id, status=job.get_status().value, status_url=f"/api/v1/jobs/{job.id}"
+            job_id=job.id, status=job.get_status().value, status_url=JOB_PATH.format(job_id=job.id)
         )
 
-    @app.get("/api/v1/jobs/{job_id}", tags=["jobs"])
+    @app.get(JOB_PATH, tags=["jobs"])
     def job_status(
         # RQ ids are hex UUIDs: anything else is a 422 before it reaches Redis.
         job_id: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
