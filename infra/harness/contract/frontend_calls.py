@@ -377,6 +377,7 @@ class _Spec:
     where: str
     document: Any
 
+    @functools.cached_property
     def operations(self) -> dict[str, dict[str, int]]:
         """path -> method -> line of the method's key."""
         paths = self.document.get("paths") if isinstance(self.document, Mapping) else None
@@ -416,14 +417,14 @@ def check_frontend(
         if any(_answers(spec, call) for spec in specs):
             continue
         at = f"{call.file}:{call.line}: {call.shown()}"
-        was = next((hit for old in olds if old for hit in [_answers(old, call)] if hit), None)
+        was = next((hit for old in olds if old and (hit := _answers(old, call))), None)
         if was is not None:
             lines.append(
                 f"{at}: removed on this branch (it is at {was}, the spec now lacks it): restore "
                 "the operation, or change the frontend in the same branch"
             )
             continue
-        near = next((hit for spec in specs for hit in [_same_path(spec, call)] if hit), None)
+        near = next((hit for spec in specs if (hit := _same_path(spec, call))), None)
         if near is not None:
             lines.append(f"{at}: {near} (call a method the backend has, or add the route)")
         else:
@@ -458,7 +459,7 @@ def _at_base(root: Path, backend_dir: str, base: str) -> _Spec | None:
 
 def _answers(spec: _Spec, call: Call) -> str | None:
     """`spec:line` of the operation answering call, or None."""
-    for path, methods in spec.operations().items():
+    for path, methods in spec.operations.items():
         if not _path_matches(path, call.path):
             continue
         if call.method is None and methods:
@@ -470,7 +471,7 @@ def _answers(spec: _Spec, call: Call) -> str | None:
 
 def _same_path(spec: _Spec, call: Call) -> str | None:
     """For a method mismatch: `the spec has ... only as GET, POST (spec:line)`."""
-    for path, methods in spec.operations().items():
+    for path, methods in spec.operations.items():
         if methods and _path_matches(path, call.path):
             line = min(methods.values())
             allowed = ", ".join(m.upper() for m in methods)
