@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from config import SERVICE_NAME, Settings
 from fastapi import FastAPI, HTTPException
 from fastapi import Path as PathParam
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from annadata_common.app_factory import create_service_app
 from annadata_common.exceptions import NotFoundError
@@ -49,8 +49,21 @@ YieldFeatures = _features_model("YieldFeatures", YIELD_FEATURES)
 WeatherFeatures = _features_model("WeatherFeatures", WEATHER_FEATURES)
 
 
+def _middle(features: list[str]) -> dict[str, float]:
+    """A record the model takes: each feature at the middle of its range."""
+    return {f: (FEATURE_RANGES[f][0] + FEATURE_RANGES[f][1]) / 2 for f in features}
+
+
 class JobIn(RequestModel):
     """A batch of records for one model."""
+
+    # A job the API accepts: the records' keys depend on the model, so without one the
+    # contract's live check would never get a job queued to follow its link to GET.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"model": YIELD_MODEL, "records": [_middle(YIELD_FEATURES)]}]
+        }
+    )
 
     model: str = Field(examples=[YIELD_MODEL])
     # Each record's features depend on the model: they are checked before the job is queued.
