@@ -66,7 +66,7 @@ def _pyproject_problem(exc: Exception) -> str:
         what = str(exc) or "a ruamel.yaml== or httpx== pin"
         return (
             f"pyproject.toml: {what} is missing: the noxfile reads [dependency-groups] (test, "
-            "docker, contract, lint, hooks, typecheck), [project] dependencies (ruamel.yaml, "
+            "docker, contract, js, lint, hooks, typecheck), [project] dependencies (ruamel.yaml, "
             "httpx pins) and [tool.annadata] actionlint"
         )
     return f"pyproject.toml: cannot read it ({exc})"
@@ -78,6 +78,7 @@ try:
     TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
     DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
     CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
+    JS_DEPS = nox.project.dependency_groups(PYPROJECT, "js")
     LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
     HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
     TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
@@ -142,8 +143,8 @@ def hooks(session: nox.Session) -> None:
 def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""
     if target == "harness":
-        # The session-name test runs nox itself.
-        _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
+        # The session-name test runs nox itself; the frontend-call tests parse JS.
+        _install_harness(session, *TEST_DEPS, *JS_DEPS, "-r", "infra/nox-requirements.txt")
         session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
         return
     if target == REGISTRY_UNREADABLE:

@@ -108,11 +108,18 @@ def _contract(row: dict[str, Any] | None) -> str:
         return MISSING
     if row["ok"]:
         examples = f", {row['examples']} examples" if row.get("examples") else ""
-        return f"ok{examples}"
+        sequences = (
+            f", {row['stateful_scenarios']} stateful scenarios"
+            if row.get("stateful_scenarios") else ""
+        )  # fmt: skip
+        return f"ok{examples}{sequences}"
     problems = [
         f"{row['failures']} failures" if row.get("failures") else "",
         f"{row['breaking']} breaking" if row.get("breaking") and not row.get("accepted") else "",
         f"drift ({row['drift']})" if row.get("drift") else "",
+        f"{row['frontend']} frontend call{'s' * (row['frontend'] != 1)} unanswered"
+        if row.get("frontend")
+        else "",
     ]
     return "**" + ", ".join(p for p in problems if p) + "**"
 

@@ -56,3 +56,24 @@ def test_the_same_service_against_an_honest_contract_passes(liar: str, tmp_path:
     assert report["test_cases"]["unique_failures"] == 0, done.stdout[-2000:]
     assert report["operations"]["tested"] == 1
     assert repro == []
+
+
+def test_a_created_resource_its_link_cannot_read_back_fails_the_stateful_phase(
+    liar: str, tmp_path: Path
+):
+    # Each response alone matches forgetful.yaml: only create-then-read (the link) shows the lie.
+    report, repro, done = live.schemathesis(
+        FIXTURES / "forgetful.yaml", liar, tmp_path / "forgetful.xml", examples=5
+    )
+    assert report["phases"]["stateful"]["status"] == "failure", done.stdout[-2000:]
+    assert [f["code"] for f in report["failures"]] == ["ST302"]
+    assert any(
+        "Created resource not found [404]" in line
+        and "curl -X POST" in line
+        and f"&& curl -X GET {liar}/api/v1/notes/" in line
+        for line in repro
+    ), repro
+    ran = live.stateful(done.stdout)
+    assert ran is not None
+    assert ran.scenarios >= 1
+    assert (ran.links_covered, ran.links_total) == (1, 1)

@@ -29,11 +29,16 @@ def test_the_table_shows_build_health_and_contract_per_component(registry_root: 
     }))  # fmt: skip
     (reports / "contract").mkdir()
     (reports / "contract" / "summary.json").write_text(json.dumps({
-        "yield_api": {"ok": True, "examples": 441},
+        "yield_api": {"ok": True, "examples": 441, "stateful_scenarios": 30},
         "msp_mitra": {"ok": False, "failures": 2, "breaking": 1, "accepted": False, "drift": 0},
+        "crop_calendar": {"ok": False, "failures": 0, "frontend": 1},
     }))  # fmt: skip
     text = ci_summary.markdown(registry_root)
-    assert "| yield_api.backend | 11.8 | 396 | passed | ok, 441 examples |" in text
+    assert (
+        "| yield_api.backend | 11.8 | 396 | passed | ok, 441 examples, 30 stateful scenarios |"
+        in text
+    )
+    assert "| crop_calendar.backend | - | - | - | **1 frontend call unanswered** |" in text
     assert "| msp_mitra.backend | - | - | **failed** | **2 failures, 1 breaking** |" in text
     assert "| worker.worker | - | - | - |  |" in text
     assert "| smoke | 3 | 1 | 0 |" in text

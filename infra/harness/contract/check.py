@@ -4,7 +4,10 @@
    (`--update` rewrites it; `nox -s unit` runs the same check in-process);
 2. breaking: the committed spec against the same file at the base ref (harness.contract.breaking);
 3. live: schemathesis exercises every operation of the running stack against the
-   committed spec; JUnit XML per service under reports/contract/.
+   committed spec, then the sequences its links describe; JUnit XML per service under
+   reports/contract/.
+Also, with or without the stack: every `/api/` call a frontend makes statically is one its
+backend's committed spec has, and not one the branch removed (harness.contract.frontend_calls).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import files, git, proc, registry, reports, smoke
-from harness.contract import breaking, live, spec
+from harness.contract import breaking, frontend_calls, live, spec
 from harness.contract.openapi_diff import SPEC_FILE, differences, dump
 from harness.docker import compose, images
 from harness.docker.prepare import Prepared, prepare
@@ -38,17 +41,20 @@ class ContractResult:
     drift: list[str] = field(default_factory=list)
     breaking: list[breaking.Change] = field(default_factory=list)
     accepted: bool = False
+    # Frontend calls this backend's spec lacks, one line each (both file:line locations).
+    frontend: list[str] = field(default_factory=list)
     operations: int | None = None
     examples: int | None = None
     failures: int | None = None
+    stateful: live.Stateful | None = None
     repro: list[str] = field(default_factory=list)
     note: str = ""
 
     @property
     def ok(self) -> bool:
-        """No drift, no unaccepted breaking change, no live failure."""
+        """No drift, no unaccepted breaking change, no frontend call unanswered, no live failure."""
         unaccepted = [f for f in self.breaking if f.breaking and not self.accepted]
-        return not self.drift and not unaccepted and not self.failures
+        return not self.drift and not unaccepted and not self.frontend and not self.failures
 
 
 # --- 1. drift ------------------------------------------------------------------------------
@@ -117,10 +123,13 @@ def run(
                 spec.load(root, rel)
             if base:
                 spec_at(root, base, rel)
+    # Static and quick: before any image is built, so it holds offline too.
+    unanswered = {} if update else frontend_calls.problems(root, reg, base)
     # Offline only the backends' images are needed (drift); live runs the whole stack.
     wanted = backends if offline or update else reg.active(None)
     prepared = prepare(root, reg, wanted, allow_provision=allow_provision, say=say)
-    results = {c.service: ContractResult(c.service) for c in backends}
+    results = {c.service: ContractResult(c.service, frontend=unanswered.get(c.service, []))
+               for c in backends}  # fmt: skip
 
     for comp in backends:
         target = root / comp.directory / SPEC_FILE
@@ -193,7 +202,9 @@ def _live(
             result.examples = report["test_cases"]["generated"]
             result.failures = report["test_cases"]["unique_failures"] + len(report["errors"])
             result.repro = repro
-            say(f"contract: {comp.service}: {result.examples} examples in "
+            result.stateful = live.stateful(done.stdout)
+            sequences = f", {result.stateful.text()} stateful" if result.stateful else ""
+            say(f"contract: {comp.service}: {result.examples} examples{sequences} in "
                 f"{time.monotonic() - started:.1f}s")  # fmt: skip
         if keep:
             say(stack.keep())
@@ -208,6 +219,8 @@ def _print_report(
         for f in o.breaking:
             kind = ("ACCEPTED" if o.accepted else "BREAKING") if f.breaking else "info"
             say(f"{o.service}: {kind} {f.rule} {f.pointer}: {f.message}")
+        for line in o.frontend:
+            say(f"{o.service}: FRONTEND {line}")
         for line in o.repro:
             say(f"{o.service}: reproduce: {line}")
     junit = (
@@ -216,14 +229,19 @@ def _print_report(
         else "; live check skipped"
     )
     say(f"breaking changes against {base[:12] if base else '(no base ref)'}{junit}")
-    header = f"{'service':<22} {'ops':>4} {'examples':>8} {'failures':>8} {'breaking':>8}  drift"
+    header = (
+        f"{'service':<22} {'ops':>4} {'examples':>8} {'stateful':>16} {'failures':>8} "
+        f"{'breaking':>8} {'frontend':>8}  drift"
+    )
     say(header)
     for o in results.values():
         count = sum(f.breaking for f in o.breaking)
         shown = f"{count}{' (accepted)' if o.accepted and count else ''}"
         say(
-            f"{o.service:<22} {_n(o.operations):>4} {_n(o.examples):>8} {_n(o.failures):>8} "
-            f"{shown:>8}  {len(o.drift) or '-'}{'  ' + o.note if o.note else ''}"
+            f"{o.service:<22} {_n(o.operations):>4} {_n(o.examples):>8} "
+            f"{o.stateful.text() if o.stateful else '-':>16} {_n(o.failures):>8} "
+            f"{shown:>8} {len(o.frontend) or '-':>8}  {len(o.drift) or '-'}"
+            f"{'  ' + o.note if o.note else ''}"
         )
 
 
@@ -233,7 +251,10 @@ def _record(root: Path, results: dict[str, ContractResult]) -> None:
         o.service: {
             "ok": o.ok, "operations": o.operations, "examples": o.examples,
             "failures": o.failures, "breaking": sum(f.breaking for f in o.breaking),
-            "accepted": o.accepted, "drift": len(o.drift),
+            "accepted": o.accepted, "drift": len(o.drift), "frontend": len(o.frontend),
+            "stateful_scenarios": o.stateful.scenarios if o.stateful else None,
+            "links_covered": o.stateful.links_covered if o.stateful else None,
+            "links_total": o.stateful.links_total if o.stateful else None,
         }
         for o in results.values()
     }  # fmt: skip

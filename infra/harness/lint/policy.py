@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from harness import registry, safeload, yamlpos
+from harness.contract.openapi_diff import SPEC_FILE
+from harness.contract.untyped import untyped
 from harness.docker import dockerfiles
 from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
-from harness.lint import findings
+from harness.lint import findings, tools
 from harness.lint.findings import Finding
 
 MODELS_REGISTRY = "src/models/saved_models/model_registry.json"
@@ -63,6 +65,8 @@ RULES = {
     "ANN009": "service Dockerfile drifted from its template",
     "ANN010": "model registry: pickle model outside the dev profile, or a hash mismatch",
     "ANN011": "a file the rules cannot read (invalid YAML, duplicate key, alias bomb, not text)",
+    "ANN012": "an operation the live check cannot hold: a success response with no schema, or "
+    "a JSON body or response whose schema takes any object",
 }
 
 
@@ -111,6 +115,7 @@ class _Policy:
         yield from self.drift()
         yield from self.models()
         yield from self.pickle_allowed()
+        yield from self.untyped_specs()
         for error in self.unreadable.values():
             yield self._unreadable("ANN011", error, "replace it with a UTF-8 text file")
 
@@ -485,6 +490,25 @@ class _Policy:
                     f"{name} allows pickle models outside the {DEV_PROFILE} profile",
                     f"move the service (or the setting) to `profiles: [{DEV_PROFILE}]`",
                 )
+
+    # --- ANN012 ------------------------------------------------------------------------------
+
+    def untyped_specs(self) -> Iterator[Finding]:
+        """Every committed spec (the template's too: new services copy it) is fully typed."""
+        for rel in tools.files(self.root):
+            if Path(rel).name != SPEC_FILE:
+                continue
+            try:
+                spec = safeload.load_yaml(self.root / rel, rel)
+            except HarnessError:
+                continue  # openapi-spec-validator reports an unreadable spec, once
+            if not isinstance(spec, dict):
+                continue
+            for part in untyped(spec):
+                line = yamlpos.line_at(spec, ["paths", part.path, part.method])
+                yield self.f("ANN012", rel, line, part.text(),
+                             "give the route a response model (a ResponseModel) or a "
+                             "RequestModel body, then `nox -s contract -- --update`")  # fmt: skip
 
 
 def _pinned(reference: str) -> bool:

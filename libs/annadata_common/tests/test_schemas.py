@@ -4,10 +4,9 @@ import datetime as dt
 from enum import StrEnum
 
 import pytest
-from fastapi import FastAPI
 from pydantic import Field, ValidationError
 
-from annadata_common.schemas import IsoDate, RequestModel, ResponseModel, untyped_operations
+from annadata_common.schemas import IsoDate, RequestModel, ResponseModel
 
 
 class Crop(StrEnum):
@@ -72,27 +71,3 @@ def test_both_bases_document_a_closed_object_and_the_date_format():
         assert schema["properties"]["sampled_on"] == {
             "format": "date", "title": "Sampled On", "type": "string"
         }  # fmt: skip
-
-
-def test_untyped_operations_names_each_body_and_response_that_takes_any_object():
-    app = FastAPI()
-
-    @app.post("/typed")
-    def typed(sample: Sample) -> Report:
-        return Report(ph=sample.ph, sampled_on=sample.sampled_on)
-
-    @app.get("/loose")
-    def loose() -> dict[str, object]:
-        return {}
-
-    @app.get("/loose-list")
-    def loose_list() -> list[dict[str, object]]:
-        return []
-
-    @app.get("/bare")
-    def bare():  # the point: no annotation, no schema
-        return 1
-
-    assert untyped_operations(app.openapi()) == [
-        "GET /loose 200", "GET /loose-list 200", "GET /bare 200"
-    ]  # fmt: skip

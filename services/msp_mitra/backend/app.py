@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from annadata_common.app_factory import create_service_app
 from annadata_common.exceptions import NotFoundError
 from annadata_common.health import database_check
+from annadata_common.links import read_back
 from annadata_common.schemas import IsoDate, RequestModel, ResponseModel
 
 # The contract's version (info.version); see create_service_app.
 API_VERSION = "1.0.0"
+OBSERVATION_PATH = "/api/v1/observations/{observation_id}"
 Year = Annotated[str, PathParam(description="Marketing year, e.g. 2024-25")]
 # Commodity slugs as stored; anything else (a NUL byte, say) is a 422, never a database error.
 SLUG_PATTERN = r"^[a-z0-9_-]{1,64}$"
@@ -258,7 +260,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 }
             )
 
-    @app.post("/api/v1/observations", status_code=201, tags=["observations"])
+    # True: a created observation is stored, and reading it back by its id returns it.
+    read_it_back = read_back(
+        "GetObservation", OBSERVATION_PATH, observation_id="$response.body#/id"
+    )
+
+    @app.post(
+        "/api/v1/observations", status_code=201, tags=["observations"],
+        responses={201: read_it_back},
+    )  # fmt: skip
     def add_observation(body: ObservationIn) -> Observation:
         """Store a market price observation and return it with its MSP comparison."""
         with Session(engine) as session, session.begin():
@@ -275,7 +285,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             session.flush()
             return _observation_out(obs, msp)
 
-    @app.get("/api/v1/observations/{observation_id}", tags=["observations"])
+    @app.get(OBSERVATION_PATH, tags=["observations"])
     def get_observation(
         # Bounded to Postgres's integer: a larger id is a 422, not a database error (500).
         observation_id: Annotated[int, PathParam(ge=1, le=2_147_483_647)],

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from config import SERVICE_NAME, Settings
 from fastapi import FastAPI, HTTPException
 from fastapi import Path as PathParam
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from annadata_common.app_factory import create_service_app
 from annadata_common.exceptions import NotFoundError
 from annadata_common.health import HealthCheck, redis_check
 from annadata_common.jobs import BATCH_PREDICT, QUEUE_NAME, BatchResult
+from annadata_common.links import read_back
 from annadata_common.model_registry import (
     LoadedModel,
     ModelDescription,
@@ -33,6 +34,7 @@ from annadata_common.yield_models import (
 
 # The contract's version (info.version); see create_service_app.
 API_VERSION = "1.0.0"
+JOB_PATH = "/api/v1/jobs/{job_id}"
 
 
 def _features_model(name: str, features: list[str]) -> type[RequestModel]:
@@ -47,8 +49,21 @@ YieldFeatures = _features_model("YieldFeatures", YIELD_FEATURES)
 WeatherFeatures = _features_model("WeatherFeatures", WEATHER_FEATURES)
 
 
+def _middle(features: list[str]) -> dict[str, float]:
+    """A record the model takes: each feature at the middle of its range."""
+    return {f: (FEATURE_RANGES[f][0] + FEATURE_RANGES[f][1]) / 2 for f in features}
+
+
 class JobIn(RequestModel):
     """A batch of records for one model."""
+
+    # A job the API accepts: the records' keys depend on the model, so without one the
+    # contract's live check would never get a job queued to follow its link to GET.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"model": YIELD_MODEL, "records": [_middle(YIELD_FEATURES)]}]
+        }
+    )
 
     model: str = Field(examples=[YIELD_MODEL])
     # Each record's features depend on the model: they are checked before the job is queued.
@@ -165,7 +180,10 @@ def create_app(settings: Settings | None = None, redis_connection: Any = None) -
         loaded, value = run(WEATHER_MODEL, features.model_dump())
         return WeatherPrediction(model=loaded.name, sha256=loaded.sha256, max_temp_c=value)
 
-    @app.post("/api/v1/jobs", status_code=202, tags=["jobs"])
+    # True: an accepted job is in the queue, and its status is found by its id.
+    poll_it = read_back("GetJob", JOB_PATH, job_id="$response.body#/job_id")
+
+    @app.post("/api/v1/jobs", status_code=202, tags=["jobs"], responses={202: poll_it})
     def submit_job(body: JobIn) -> JobAccepted:
         """Queue a batch prediction; poll GET /api/v1/jobs/{job_id} for the result."""
         loaded = model(body.model)
@@ -179,10 +197,10 @@ def create_app(settings: Settings | None = None, redis_connection: Any = None) -
             result_ttl=settings.job_result_ttl_s,
         )
         return JobAccepted(
-            job_id=job.id, status=job.get_status().value, status_url=f"/api/v1/jobs/{job.id}"
+            job_id=job.id, status=job.get_status().value, status_url=JOB_PATH.format(job_id=job.id)
         )
 
-    @app.get("/api/v1/jobs/{job_id}", tags=["jobs"])
+    @app.get(JOB_PATH, tags=["jobs"])
     def job_status(
         # RQ ids are hex UUIDs: anything else is a 422 before it reaches Redis.
         job_id: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")],

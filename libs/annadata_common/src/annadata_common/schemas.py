@@ -2,8 +2,7 @@
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
@@ -39,34 +38,3 @@ def _iso_date(value: object) -> dt.date:
 
 # A calendar date, YYYY-MM-DD and nothing else, in requests and responses alike.
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-
-
-def untyped_operations(spec: Mapping[str, Any]) -> list[str]:
-    """`METHOD path part` of each JSON request body or response whose schema takes any object."""
-    found = []
-    for path, item in (spec.get("paths") or {}).items():
-        for method, operation in item.items():
-            parts = {"body": operation.get("requestBody") or {}, **operation.get("responses", {})}
-            for part, described in parts.items():
-                media = (described.get("content") or {}).get("application/json")
-                if media is not None and _takes_anything(spec, media.get("schema")):
-                    found.append(f"{method.upper()} {path} {part}")
-    return found
-
-
-def _takes_anything(spec: Mapping[str, Any], schema: Any) -> bool:
-    """Whether schema accepts any value, any object, or a list of either: nothing to check."""
-    while isinstance(schema, Mapping) and "$ref" in schema:
-        target: Any = spec
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        schema = target
-    if not isinstance(schema, Mapping) or not set(schema) - {"title", "description"}:
-        return True
-    if schema.get("type") == "array":
-        return _takes_anything(spec, schema.get("items"))
-    return (
-        schema.get("type") == "object"
-        and not schema.get("properties")
-        and schema.get("additionalProperties", True) in (True, {})
-    )

@@ -89,3 +89,15 @@ def test_a_field_the_body_does_not_define_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/observations", json={**OBS, "variety": "HD-2967"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "extra_forbidden"
+
+
+def test_the_create_link_reads_the_observation_back(client: TestClient) -> None:
+    # The contract's live check follows this link in its stateful phase.
+    spec = client.get("/openapi.json").json()
+    link = spec["paths"]["/api/v1/observations"]["post"]["responses"]["201"]["links"]
+    target = link["GetObservation"]
+    assert target["parameters"] == {"observation_id": "$response.body#/id"}
+    created = client.post("/api/v1/observations", json=OBS).json()
+    read_path = target["operationRef"].split("/")[2].replace("~1", "/")
+    assert "get" in spec["paths"][read_path]
+    assert client.get(read_path.format(observation_id=created["id"])).json() == created

@@ -72,3 +72,16 @@ def test_health_includes_redis(jobs_client: TestClient) -> None:
 def test_a_job_id_that_is_not_an_rq_id_is_422(jobs_client: TestClient) -> None:
     # Found by schemathesis: non-ASCII ids reached Redis and came back as a 500.
     assert jobs_client.get("/api/v1/jobs/%F2%A1%89%87%F0%A5%BA%80").status_code == 422
+
+
+def test_the_documented_job_is_accepted_and_its_link_finds_it(jobs_client: TestClient) -> None:
+    # The contract's live check starts its submit-then-poll sequences from this example.
+    spec = jobs_client.get("/openapi.json").json()
+    example = spec["components"]["schemas"]["JobIn"]["examples"][0]
+    accepted = jobs_client.post("/api/v1/jobs", json=example)
+    assert accepted.status_code == 202
+    link = spec["paths"]["/api/v1/jobs"]["post"]["responses"]["202"]["links"]["GetJob"]
+    assert link["parameters"] == {"job_id": "$response.body#/job_id"}
+    job_path = link["operationRef"].split("/")[2].replace("~1", "/")
+    polled = jobs_client.get(job_path.format(job_id=accepted.json()["job_id"]))
+    assert polled.status_code == 200

@@ -7,7 +7,6 @@ from config import Settings
 from fastapi.testclient import TestClient
 
 from annadata_common.model_registry import sha256_of
-from annadata_common.schemas import untyped_operations
 
 GOOD = {
     "rainfall_mm": 900,
@@ -97,7 +96,3 @@ def test_a_field_the_body_does_not_define_is_422(client: TestClient) -> None:
     response = client.post("/api/v1/predict/yield", json={**GOOD, "variety": "HD-2967"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["type"] == "extra_forbidden"
-
-
-def test_every_body_and_response_has_a_schema_that_can_fail(client: TestClient) -> None:
-    assert untyped_operations(client.get("/openapi.json").json()) == []
