@@ -121,6 +121,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser("k8s", help="install the chart into a local cluster and verify it")
     cmd.add_argument("--build-only", action="store_true", help="only build the cluster binaries")
+    cmd.add_argument("--clean", action="store_true", help="remove what a crashed run left")
     cmd.set_defaults(func=_k8s)
 
     cmd = sub.add_parser("registry", help="validate services.json and list its components")
@@ -268,4 +269,6 @@ def _chart(args: argparse.Namespace) -> int:
 def _k8s(args: argparse.Namespace) -> int:
     from harness.k8s import session
 
+    if args.clean:
+        return session.clean()
     return session.run(_root(args), build_only=args.build_only)

@@ -161,7 +161,7 @@ capabilities:
 {{- define "annadata.podSecurity" -}}
 runAsNonRoot: true
 runAsUser: {{ .uid }}
-runAsGroup: {{ .uid }}
+runAsGroup: {{ .gid | default .uid }}
 {{- with .fsGroup }}
 fsGroup: {{ . }}
 {{- end }}
