@@ -80,8 +80,26 @@ def installed(local_cluster, record, say) -> release.Release:
         local_cluster.stop()
         pytest.exit(str(exc), returncode=1)
     record["timings"]["pods ready after helm install"] = found.timings["install"]
-    record["memory_mb"] = local_cluster.memory_mb()
+    # A figure for the session's table, not a goal: measured once every pod is Ready.
+    memory = local_cluster.memory_mb()
+    record["timings"].update({f"MB {name}": mb for name, mb in memory.items()})
+    record["timings"]["MB in all"] = sum(memory.values())
     return found
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """A failing test on the release prints its pods, events and log tails, as smoke does."""
+    report = yield
+    installed = item.funcargs.get("installed") if hasattr(item, "funcargs") else None
+    if report.when == "call" and report.failed and installed is not None:
+        headline = installed.diagnose(
+            item.config.pluginmanager.get_plugin("terminalreporter").write_line
+        )
+        report.sections.append(
+            ("k8s", f"not Ready: {headline}; pod logs in {installed.cluster.logs}")
+        )
+    return report
 
 
 @pytest.fixture(scope="session")

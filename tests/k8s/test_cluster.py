@@ -263,11 +263,3 @@ def test_a_broken_image_fails_while_old_pods_serve_and_rollback_restores(
     assert http.get(installed.url(comp) + "/health").json()["status"] == "ok"
     history = installed.helm("history", installed.name, "--output", "json")
     assert json.loads(history.stdout)[-1]["description"].startswith("Rollback to")
-
-
-def test_memory_use_is_recorded(installed, record):
-    """Not a speed goal: the figures go to the session's table (bench/k8s.py prints them)."""
-    memory = record["memory_mb"]
-    assert memory["kube-apiserver"] > 0
-    assert memory["pods (containers)"] > 0
-    record["timings"].update({f"memory MB {k}": v for k, v in memory.items()})

@@ -159,9 +159,12 @@ def build(directory: Path, run: proc.Runner = proc.run) -> None:
     ) -> None:
         with log.open("a", encoding="utf-8") as sink:
             sink.write(f"\n$ {' '.join(argv)}\n")
-        done = run(argv, timeout=timeout, log=work / "step.log", **options)
-        with log.open("a", encoding="utf-8") as sink:
-            sink.write((work / "step.log").read_text(encoding="utf-8", errors="replace"))
+        step_log = work / "step.log"
+        step_log.unlink(missing_ok=True)
+        done = run(argv, timeout=timeout, log=step_log, **options)
+        if step_log.is_file():
+            with log.open("a", encoding="utf-8") as sink:
+                sink.write(step_log.read_text(encoding="utf-8", errors="replace"))
         if not done.ok:
             raise HarnessError(
                 f"k8s: building the cluster binaries failed at {what}: {done.last_error_line()} "

@@ -13,6 +13,7 @@ the variables Kubernetes sets in every pod (<NAME>_SERVICE_HOST and _PORT).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -161,6 +162,8 @@ class Cluster:
                     problems.append(f"pause image {PAUSE_IMAGE}: {done.last_error_line()}")
             if not left:
                 shutil.rmtree(self.dir, ignore_errors=True)
+                with contextlib.suppress(OSError):
+                    RUN_ROOT.rmdir()  # only when no other run's directory is in it
             for sink in self._sinks:
                 sink.close()
             problems += self.leftovers()
