@@ -190,6 +190,7 @@ def standins(session: nox.Session) -> None:
 def stack(session: nox.Session) -> None:
     """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
     _install_harness(session, *DOCKER_TEST_DEPS)
+    _install_k8s_tools(session)  # tests/publish pushes the chart too
     session.run(
         "pytest", "tests/stack", "tests/publish", _junit("stack"), *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
@@ -251,17 +252,19 @@ def contract(session: nox.Session) -> None:
 
 @nox.session(tags=["docker"])
 def publish(session: nox.Session) -> None:
-    """Tag and push every image: `nox -s publish -- --registry R [--dry-run --allow-dirty]`."""
+    """Push the images and the chart: `nox -s publish -- --registry R [--dry-run --allow-dirty]`."""
     _install_harness(session)
+    _install_k8s_tools(session)
     session.run("python", "-m", "harness", "publish", *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def bench(session: nox.Session) -> None:
-    """Print benchmark figures: `nox -s bench -- smoke`, `-- image_sizes` or `-- scaffold`."""
+    """Print benchmark figures: `nox -s bench -- NAME`, NAME smoke, image_sizes, scaffold or k8s."""
     if not session.posargs:
         session.error("name a benchmark: `nox -s bench -- NAME`, NAME one of bench/*.py")
     _install_harness(session, "-r", "infra/nox-requirements.txt")
+    _install_k8s_tools(session)  # bench/k8s.py
     name, *args = session.posargs
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
 

@@ -118,20 +118,19 @@ def test_mount_points_under_a_directory_come_deepest_first(tmp_path):
     ]
 
 
-def test_foreign_iptables_rules_are_ignored_in_comparisons():
-    before = hoststate.Snapshot(
-        {}, {"ipv4": ("*nat", "-A FORWARD -o docker0 -j ACCEPT")}, (), {}, ()
-    )
+def test_dockers_rules_for_other_containers_are_ignored_in_comparisons():
+    hairpin = "-A POSTROUTING -s 192.168.96.3/32 -d 192.168.96.3/32 -p tcp -j MASQUERADE"
+    before = hoststate.Snapshot({}, {"ipv4": ("*nat", ":POSTROUTING ACCEPT", hairpin)}, (), {}, ())
     after = hoststate.Snapshot(
         {},
-        {"ipv4": ("*nat", "-A FORWARD -o br-1234 -j DOCKER", "-A OUTPUT -j KUBE-SERVICES")},
-        (),
-        {},
-        (),
-    )
+        {"ipv4": ("*nat", ":POSTROUTING ACCEPT", ":DOCKER -", "-A FORWARD -o br-1234 -j DOCKER",
+                  "-A OUTPUT -j KUBE-SERVICES", "*mangle", ":PREROUTING ACCEPT")},
+        (), {}, (),
+    )  # fmt: skip
     assert hoststate.differences(before, after) == [
+        "ipv4 rule added: *mangle",
         "ipv4 rule added: -A OUTPUT -j KUBE-SERVICES",
-        "ipv4 rule removed: -A FORWARD -o docker0 -j ACCEPT",
+        "ipv4 rule added: :PREROUTING ACCEPT",
     ]
 
 

@@ -10,6 +10,7 @@ tests/chart holds the rendered objects equal to the registry and compose.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tarfile
 import tempfile
@@ -293,6 +294,51 @@ def package(
     if not done.ok or not found:
         raise HarnessError(f"chart: `helm package` failed: {done.last_error_line()}")
     return found[-1]
+
+
+# Registries on this machine speak plain HTTP (as Docker assumes for them); others TLS.
+_LOCAL_REGISTRY = re.compile(r"^(127\.\d+\.\d+\.\d+|localhost)(:\d+)?(/|$)")
+_PUSH_DIGEST = re.compile(r"Digest: (sha256:[0-9a-f]{64})")
+
+
+def chart_version(base: str, sha: str, release: str | None) -> str:
+    """The published chart's version: the release's on a vX.Y.Z tag, else base-g<sha>.
+
+    (`g` keeps the pre-release part alphanumeric: semver forbids a leading zero in a
+    numeric one, and a sha can be all digits.)
+    """
+    return release or f"{base.split('-')[0]}-g{sha}"
+
+
+def publish(
+    root: Path,
+    registry_prefix: str,
+    *,
+    app_version: str,
+    release: str | None,
+    run: proc.Runner = proc.run,
+) -> tuple[str, str]:
+    """Package the chart with appVersion set to the published tag, push it as an OCI
+    artifact beside the images (<registry>/annadata:<version>); (reference, digest)."""
+    found = k8s_tools.tools(run=run)
+    meta = _load_yaml(chart_dir(root) / "Chart.yaml")
+    version = chart_version(str(meta["version"]), app_version, release)
+    prefix = registry_prefix.rstrip("/").lower()
+    with tempfile.TemporaryDirectory(prefix="annadata-chart-") as scratch:
+        archive = package(
+            root, found.helm, Path(scratch), app_version=app_version, version=version, run=run
+        )
+        argv = [str(found.helm), "push", str(archive), f"oci://{prefix}"]
+        if _LOCAL_REGISTRY.match(prefix):
+            argv.append("--plain-http")
+        done = run(argv, timeout=HELM_TIMEOUT)
+    digest = _PUSH_DIGEST.search(done.stdout + done.stderr)
+    if not done.ok or not digest:
+        raise HarnessError(
+            f"publish: helm push of the chart to oci://{prefix} failed ({done.last_error_line()}); "
+            "is `docker login` (or `helm registry login`) done for this registry?"
+        )
+    return f"{prefix}/{meta['name']}:{version}", digest.group(1)
 
 
 def extract(archive: Path, out_dir: Path) -> Path:

@@ -30,9 +30,8 @@ KNOWN_PATHS = (
     "/var/run/dockershim.sock", "/run/kubernetes", "/etc/kubernetes", "/var/lib/kube-proxy",
     "/usr/libexec/kubernetes", "/etc/cni/net.d", "/opt/cni/bin",
 )  # fmt: skip
-# Mounts and iptables lines of other people's containers on the shared engine.
+# Mounts of other people's containers on the shared engine.
 FOREIGN_MOUNTS = ("/var/lib/docker/", "/run/docker/")
-FOREIGN_RULES = ("DOCKER", "br-")
 KUBE_CHAIN = "KUBE-"
 FAMILIES = {"ipv4": ("iptables", "iptables-save"), "ipv6": ("ip6tables", "ip6tables-save")}
 # iptables-nft keeps each iptables table as an nftables table of this family.
@@ -123,7 +122,17 @@ def take(run: proc.Runner = proc.run) -> Snapshot:
 
 
 def _own_rules(lines: Iterable[str]) -> set[str]:
-    return {line for line in lines if not any(mark in line for mark in FOREIGN_RULES)}
+    """The iptables lines a cluster could have made: tables, non-Docker chains, and every rule
+    naming Kubernetes. Docker adds and removes its rules (DOCKER* chains, MASQUERADE for
+    published ports) for other people's containers meanwhile; those are not ours to judge."""
+    return {
+        line
+        for line in lines
+        if line.startswith("*")
+        or (line.startswith(":") and not line.startswith(":DOCKER"))
+        or KUBE_CHAIN in line
+        or "kubernetes" in line.lower()
+    }
 
 
 def _own_mounts(lines: Iterable[str]) -> set[str]:
