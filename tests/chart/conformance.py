@@ -151,7 +151,7 @@ def services(case: Case) -> list[str]:
 
 
 def probes(case: Case) -> list[str]:
-    """Probes on the registry's health route (or compose's command) with compose's timing."""
+    """Probes on the registry's health route (or compose's command) with the values' timing."""
     problems = []
     for comp in case.enabled():
         container = case.container(comp)
@@ -171,21 +171,18 @@ def probes(case: Case) -> list[str]:
             if handler != want:
                 problems.append(f"{comp.ref}: {kind} {handler}, expected {want}")
         live, start = container.get("livenessProbe", {}), container.get("startupProbe", {})
-        timing = (
-            live.get("periodSeconds"),
-            live.get("timeoutSeconds"),
-            live.get("failureThreshold"),
-        )
-        wanted = (seconds(compose["interval"]), seconds(compose["timeout"]), compose["retries"])
-        if timing != wanted:
+        # The values' timing (values.yaml's is compose's: test_templates holds them equal).
+        timing = case.values["probes"]
+        have = (live.get("periodSeconds"), live.get("timeoutSeconds"), live.get("failureThreshold"))
+        wanted = (timing["periodSeconds"], timing["timeoutSeconds"], timing["failureThreshold"])
+        if have != wanted:
             problems.append(
-                f"{comp.ref}: liveness (period, timeout, failures) {timing}, compose {wanted}"
+                f"{comp.ref}: liveness (period, timeout, failures) {have}, values {wanted}"
             )
         window = start.get("periodSeconds", 0) * start.get("failureThreshold", 0)
-        if window != seconds(compose["start_period"]):
+        if window != timing["startPeriodSeconds"]:
             problems.append(
-                f"{comp.ref}: startup window {window}s, "
-                f"compose start_period {compose['start_period']}"
+                f"{comp.ref}: startup window {window}s, values {timing['startPeriodSeconds']}s"
             )
     return problems
 

@@ -196,3 +196,34 @@ def test_validation_refuses_an_unknown_field(cases, tmp_path):
     )
     with pytest.raises(HarnessError, match="revisionHistoryLimits"):
         chart.validate([chart.Render("broken", "1.37.0", broken, rendered.objects)])
+
+
+def test_a_new_app_tag_leaves_the_databases_pod_templates_alone(helm, tmp_path):
+    """An upgrade to a new tag rolls the components, never Postgres or Redis (their data)."""
+    files = chart.profiles(ROOT)["test-cluster"]
+
+    def templates(tag: str) -> dict[str, dict]:
+        rendered = _render(helm, tmp_path / tag, {"image.tag": tag}, files)
+        return {
+            o["metadata"]["name"]: o["spec"]["template"]
+            for o in rendered.objects
+            if o["kind"] in ("StatefulSet", "Deployment")
+        }
+
+    old, new = templates("aaa111"), templates("bbb222")
+    changed = {name for name in old if old[name] != new[name]}
+    assert {"annadata-postgres", "annadata-redis"}.isdisjoint(changed)
+    assert "annadata-yield-api-backend" in changed
+
+
+def test_the_default_probe_timing_is_composes():
+    """values.yaml's probes are compose's healthcheck timing, for every component."""
+    from .conformance import compose_services, seconds
+
+    probes = chart.values(ROOT)["probes"]
+    for name, service in compose_services(ROOT).items():
+        check = service["healthcheck"]
+        assert (seconds(check["interval"]), seconds(check["timeout"]), check["retries"]) == (
+            probes["periodSeconds"], probes["timeoutSeconds"], probes["failureThreshold"],
+        ), name  # fmt: skip
+        assert seconds(check["start_period"]) == probes["startPeriodSeconds"], name

@@ -160,7 +160,8 @@ def test_frontend_serves_its_page_and_reaches_its_api(installed, http, reg, fron
 
 @pytest.fixture
 def new_tag(installed, reg) -> Iterator[str]:
-    """Every component's image under a new tag (same content: the tag is what rolls out)."""
+    """Every component's image under a new tag (same content: the tag is what rolls out), and
+    the data image under it (the upgrade also moves data.source from the claim to the image)."""
     tag = f"{installed.tag}-up{secrets.token_hex(3)}"
     made = []
     try:
@@ -172,6 +173,9 @@ def new_tag(installed, reg) -> Iterator[str]:
             )
             assert done.ok, done.stderr
             made.append(target)
+        made.append(f"annadata/data:{tag}")
+        label = f"{OWNER_LABEL}.test={installed.cluster.run_id}"
+        k8s_release.build_data_image(ROOT, made[-1], label)
         yield tag
     finally:
         if made:
@@ -197,6 +201,10 @@ def broken_image(installed) -> Iterator[str]:
         proc.run(["docker", "image", "rm", ref], timeout=120)
 
 
+def _uid(installed, part: str) -> str:
+    return installed.get("pod", installed.pod_of(part))["metadata"]["uid"]
+
+
 def _revision(installed) -> int:
     done = installed.helm("status", installed.name, "--output", "json")
     assert done.ok, done.stderr
@@ -205,15 +213,19 @@ def _revision(installed) -> int:
 
 def test_helm_upgrade_to_a_new_image_rolls_out(installed, http, reg, new_tag, record):
     before = _revision(installed)
+    databases = {part: _uid(installed, part) for part in ("postgres", "redis")}
     started = time.monotonic()
     done = installed.helm(
         "upgrade", installed.name, *installed.chart_args(), "--reuse-values",
-        "--set", f"image.tag={new_tag}", "--wait", "--timeout", f"{UPGRADE_TIMEOUT}s",
+        "--set", f"image.tag={new_tag}", "--set", "data.source=image",
+        "--wait", "--timeout", f"{UPGRADE_TIMEOUT}s",
     )  # fmt: skip
     record["timings"]["helm upgrade (rollout)"] = time.monotonic() - started
     assert done.ok, installed.diagnose(print) + done.stderr
     assert _revision(installed) == before + 1
     assert installed.not_ready() == []
+    # A new app tag restarts the components, not the databases.
+    assert {part: _uid(installed, part) for part in databases} == databases
     for comp in reg.components():
         pods = installed.pods(f"app.kubernetes.io/component={comp.compose_name}")
         live = [p for p in pods if p["metadata"].get("deletionTimestamp") is None]
@@ -221,6 +233,18 @@ def test_helm_upgrade_to_a_new_image_rolls_out(installed, http, reg, new_tag, re
         assert images == {f"annadata/{comp.compose_name}:{new_tag}"}, comp.ref
     for comp in BACKENDS:
         assert http.get(installed.url(comp) + "/version").json()["git_sha"] == new_tag
+    # The models now come from the data image, copied into a volume mounted read-only.
+    yield_api = reg.component("yield_api.backend")
+    pod = installed.get("pod", installed.pod_of(yield_api.compose_name))
+    assert [c["image"] for c in pod["spec"]["initContainers"]] == [f"annadata/data:{new_tag}"]
+    models = http.get(installed.url(yield_api) + "/api/v1/models").json()
+    expected = json.loads((MODELS / "model_registry.json").read_text())["models"]
+    assert models["errors"] == {}
+    assert {m["name"]: m["sha256"] for m in models["models"]} == {
+        name: entry["sha256"] for name, entry in expected.items()
+    }
+    write = installed.exec(pod["metadata"]["name"], "touch", "/app/src/models/saved_models/probe")
+    assert "Read-only file system" in write.stderr + write.stdout
 
 
 def test_a_broken_image_fails_while_old_pods_serve_and_rollback_restores(

@@ -58,6 +58,30 @@ def infra_images(root: Path) -> dict[str, str]:
     return {name: env.get(variable, default) for name, (variable, default) in INFRA_IMAGES.items()}
 
 
+DATA_DOCKERFILE = "infra/helm/data-image/Dockerfile"
+
+
+def build_data_image(root: Path, ref: str, label: str, run: Any = None) -> None:
+    """Build the data image (the chart's `data.source: image`) from the registry's mounts."""
+    import tempfile
+
+    from harness import proc
+
+    reg = registry.load(root)
+    base = image_env(root).get("DEBIAN_IMAGE")
+    with tempfile.TemporaryDirectory(prefix="annadata-data-") as scratch:
+        stage_data(root, reg, Path(scratch))
+        argv = ["docker", "build", "--quiet", "--label", label, "--tag", ref,
+                "--file", str(root / DATA_DOCKERFILE), scratch]  # fmt: skip
+        if base:
+            argv[2:2] = ["--build-arg", f"DEBIAN_IMAGE={base}"]
+        done = (run or proc.run)(argv, timeout=300)
+    if not done.ok:
+        raise ReleaseError(
+            f"k8s: building {ref} from {DATA_DOCKERFILE} failed: {done.last_error_line()}"
+        )
+
+
 def stage_data(root: Path, reg: registry.Registry, target: Path) -> None:
     """Copy every registry mount (data/processed, the models) under target, read-only."""
     for mount in sorted({m for c in reg.components() for m in c.mounts}):

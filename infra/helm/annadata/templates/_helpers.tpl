@@ -42,6 +42,15 @@ app.kubernetes.io/component: {{ .part }}
 app.kubernetes.io/component: {{ .part }}
 {{- end -}}
 
+{{/*
+A pod template's labels: no version or chart label, so an upgrade restarts only what it
+changes (a new app tag must not restart the databases).
+*/}}
+{{- define "annadata.podLabels" -}}
+{{ include "annadata.selectorLabels" . }}
+app.kubernetes.io/part-of: annadata
+{{- end -}}
+
 {{/* Selector of every pod in the release. */}}
 {{- define "annadata.releaseSelector" -}}
 app.kubernetes.io/name: {{ include "annadata.name" . }}
