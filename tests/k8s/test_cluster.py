@@ -27,7 +27,7 @@ pytestmark = pytest.mark.docker
 MODELS = ROOT / "src/models/saved_models"
 JOB_DEADLINE_S = 60
 CHECK_FOR = {"postgres": "database", "redis": "redis"}
-UPGRADE_TIMEOUT = 300
+UPGRADE_TIMEOUT = 600
 BROKEN_TIMEOUT = 60
 SERVE_CHECKS = 10
 
@@ -158,7 +158,8 @@ def test_frontend_serves_its_page_and_reaches_its_api(installed, http, reg, fron
     assert proxied.json() == http.get(installed.url(backend) + path).json()
 
 
-@pytest.fixture
+# Module-scoped: a later upgrade (--reuse-values) still names these images.
+@pytest.fixture(scope="module")
 def new_tag(installed, reg) -> Iterator[str]:
     """Every component's image under a new tag (same content: the tag is what rolls out), and
     the data image under it (the upgrade also moves data.source from the claim to the image)."""
@@ -182,7 +183,8 @@ def new_tag(installed, reg) -> Iterator[str]:
             proc.run(["docker", "image", "rm", *made], timeout=120)
 
 
-@pytest.fixture
+# Module-scoped: a later upgrade (--reuse-values) still names these images.
+@pytest.fixture(scope="module")
 def broken_image(installed) -> Iterator[str]:
     """soil_health's image with a command that exits at once (removed afterwards)."""
     ref = f"annadata/soil_health-backend:broken-{secrets.token_hex(3)}"

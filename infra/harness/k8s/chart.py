@@ -88,7 +88,9 @@ def merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def values(root: Path, files: Iterable[Path] = (), sets: Mapping[str, Any] | None = None) -> dict:
+def values(
+    root: Path, files: Iterable[Path] = (), sets: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The values a render uses: values.yaml, then each file, then `sets` (dotted keys)."""
     merged = _load_yaml(chart_dir(root) / "values.yaml") or {}
     for path in files:

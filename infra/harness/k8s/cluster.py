@@ -401,10 +401,8 @@ class Cluster:
 
         def healthy() -> bool:
             try:
-                return (
-                    httpx.get(f"http://127.0.0.1:{client}/health", timeout=2).json().get("health")
-                    == "true"
-                )
+                body = httpx.get(f"http://127.0.0.1:{client}/health", timeout=2).json()
+                return isinstance(body, dict) and body.get("health") == "true"
             except (httpx.HTTPError, ValueError):
                 return False
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness import paths, registry
+from harness import paths, proc, registry
 from harness.errors import HarnessError
 from harness.k8s import chart
 from harness.k8s.cluster import OWNER_LABEL, Cluster
@@ -29,7 +30,7 @@ TEST_VALUES = "test-cluster"
 # The Secret's name (its value is made per run).
 PASSWORD_SECRET = "annadata-test-postgres"  # noqa: S105
 DATA_CLAIM = "annadata-data"
-INSTALL_TIMEOUT = 420
+INSTALL_TIMEOUT = 600
 LOG_TAIL = 25
 # Third-party images as compose names them: the variable, its default, the user inside.
 INFRA_IMAGES = {"postgres": ("POSTGRES_IMAGE", "postgres:15"), "redis": ("REDIS_IMAGE", "redis:7")}
@@ -61,12 +62,8 @@ def infra_images(root: Path) -> dict[str, str]:
 DATA_DOCKERFILE = "infra/helm/data-image/Dockerfile"
 
 
-def build_data_image(root: Path, ref: str, label: str, run: Any = None) -> None:
+def build_data_image(root: Path, ref: str, label: str, run: proc.Runner = proc.run) -> None:
     """Build the data image (the chart's `data.source: image`) from the registry's mounts."""
-    import tempfile
-
-    from harness import proc
-
     reg = registry.load(root)
     base = image_env(root).get("DEBIAN_IMAGE")
     with tempfile.TemporaryDirectory(prefix="annadata-data-") as scratch:
@@ -75,7 +72,7 @@ def build_data_image(root: Path, ref: str, label: str, run: Any = None) -> None:
                 "--file", str(root / DATA_DOCKERFILE), scratch]  # fmt: skip
         if base:
             argv[2:2] = ["--build-arg", f"DEBIAN_IMAGE={base}"]
-        done = (run or proc.run)(argv, timeout=300)
+        done = run(argv, timeout=300)
     if not done.ok:
         raise ReleaseError(
             f"k8s: building {ref} from {DATA_DOCKERFILE} failed: {done.last_error_line()}"
@@ -101,7 +98,7 @@ class Release:
     namespace: str = NAMESPACE
     timings: dict[str, float] = field(default_factory=dict)
 
-    def kubectl(self, *args: str, timeout: float = 60) -> Any:
+    def kubectl(self, *args: str, timeout: float = 60) -> proc.Result:
         """kubectl in the release's namespace."""
         return self.cluster.kubectl("--namespace", self.namespace, *args, timeout=timeout)
 
@@ -110,7 +107,8 @@ class Release:
         done = self.kubectl("get", *what, "--output", "json")
         if not done.ok:
             raise ReleaseError(f"k8s: kubectl get {' '.join(what)}: {done.last_error_line()}")
-        return json.loads(done.stdout)
+        parsed: dict[str, Any] = json.loads(done.stdout)
+        return parsed
 
     def node_port(self, service: str) -> int:
         """The 127.0.0.1 NodePort of a Service (kube-proxy answers only on loopback)."""
@@ -124,20 +122,21 @@ class Release:
     def pods(self, selector: str | None = None) -> list[dict[str, Any]]:
         """The release's pods (optionally by label selector)."""
         args = ["pods", "--selector", selector] if selector else ["pods"]
-        return self.get(*args)["items"]
+        items: list[dict[str, Any]] = self.get(*args)["items"]
+        return items
 
     def pod_of(self, part: str) -> str:
         """The name of a Ready pod of one part (a compose name, or postgres/redis)."""
         for pod in self.pods(f"app.kubernetes.io/component={part}"):
             if pod["metadata"].get("deletionTimestamp") is None and ready(pod):
-                return pod["metadata"]["name"]
+                return str(pod["metadata"]["name"])
         raise ReleaseError(f"k8s: no Ready pod of {part}")
 
-    def exec(self, pod: str, *argv: str, timeout: float = 60) -> Any:
+    def exec(self, pod: str, *argv: str, timeout: float = 60) -> proc.Result:
         """Run argv in a pod's first container."""
         return self.kubectl("exec", pod, "--", *argv, timeout=timeout)
 
-    def helm(self, *args: str, timeout: float = INSTALL_TIMEOUT + 60) -> Any:
+    def helm(self, *args: str, timeout: float = INSTALL_TIMEOUT + 60) -> proc.Result:
         """helm in the release's namespace."""
         return self.cluster.helm(*args, "--namespace", self.namespace, timeout=timeout)
 
