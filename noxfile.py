@@ -6,9 +6,14 @@ Sessions are thin: they install the harness (infra/harness) and call it. Setting
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import nox
+
+# harness.reports is standard library only: the one place report paths live.
+sys.path.insert(0, str(Path(__file__).parent / "infra"))
+from harness import reports
 
 nox.needs_version = ">=2025.10.16"
 nox.options.default_venv_backend = "venv"
@@ -16,8 +21,8 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
 nox.options.sessions = [
-    "lint", "unit", "lint-corpus", "hooks", "chart", "standins", "stack", "smoke", "k8s",
-    "contract", "devstack", "scaffold",
+    "lint", "typecheck", "unit", "lint-corpus", "hooks", "chart", "standins", "stack",
+    "smoke", "k8s", "contract", "devstack", "scaffold",
 ]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
@@ -28,6 +33,7 @@ DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
+TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
 CHART_DEPS = nox.project.dependency_groups(PYPROJECT, "chart")
 K8S_DEPS = nox.project.dependency_groups(PYPROJECT, "k8s")
 K8S_TOOLS = nox.project.dependency_groups(PYPROJECT, "k8s-tools")
@@ -54,9 +60,8 @@ def _python_components() -> dict[str, str]:
 
 
 PYTHON_COMPONENTS = _python_components()
-# Backends commit an openapi.yaml; `unit` checks it against the app (contract drift).
-CONTRACT_TARGETS = ["template", *(ref for ref in PYTHON_COMPONENTS if ref.endswith(".backend"))]
 RUAMEL = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ruamel.yaml=="))
+HTTPX = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("httpx=="))
 
 
 def _install_harness(session: nox.Session, *extra: str) -> None:
@@ -65,7 +70,7 @@ def _install_harness(session: nox.Session, *extra: str) -> None:
 
 def _junit(name: str) -> str:
     # Absolute: some sessions run pytest from a service directory. CI uploads reports/.
-    return f"--junitxml={Path(__file__).parent / 'reports' / 'junit' / name}.xml"
+    return f"--junitxml={reports.junit(Path(__file__).parent, name)}"
 
 
 def _install_actionlint(session: nox.Session) -> None:
@@ -96,6 +101,13 @@ def lint(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "lint", *session.posargs)
 
 
+@nox.session(tags=["quick"])
+def typecheck(session: nox.Session) -> None:
+    """Type-check the harness and this noxfile (mypy, strict; settings in pyproject.toml)."""
+    _install_harness(session, *TYPECHECK_DEPS, "-r", "infra/nox-requirements.txt")
+    session.run("mypy", *session.posargs)
+
+
 @nox.session(name="lint-corpus")
 def lint_corpus(session: nox.Session) -> None:
     """Prove every lint rule and linter on its bad input (tests/harness/fixtures/lint)."""
@@ -120,41 +132,22 @@ def unit(session: nox.Session, target: str) -> None:
         _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
         session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
         return
-    directory = {"libs": LIBS, "template": TEMPLATE_BACKEND}.get(target) or PYTHON_COMPONENTS[
-        target
-    ]
+    directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
     for requirements in ("requirements.txt", "requirements-test.txt"):
         if Path(directory, requirements).is_file():
             session.install("-r", f"{directory}/{requirements}")
     # --no-deps: the service's own pins must satisfy the library, as in its image. Editable,
     # so `nox -R` (the pre-push hook) tests the library as it is now, not as last installed.
     session.install("--no-deps", "-e", f"./{LIBS}")
-    session.install(*TEST_DEPS, "httpx==0.28.1")
+    # ruamel.yaml: the drift check's one dependency (it imports the app in this venv).
+    session.install(*TEST_DEPS, HTTPX, RUAMEL)
     # An install-time check: `nox -R` (the pre-push hook) skips it with the installs.
     session.run_install("python", "-m", "pip", "check")
-    if target in CONTRACT_TARGETS:
-        # The drift check imports the app, so it runs in the app's venv (ruamel.yaml: its
-        # one dependency).
-        session.install(RUAMEL)
-    update = "--update-openapi" in session.posargs
-    pytest_args = [a for a in session.posargs if a != "--update-openapi"]
-    session.chdir(directory)
-    if target not in CONTRACT_TARGETS:
-        session.run("python", "-m", "pytest", "tests", _junit(f"unit-{target}"), *pytest_args)
-        return
-    # Backends have images, so `contract --update` fixes them; the template has none.
-    fix = "nox -s contract -- --update"
-    if target == "template":
-        fix = "nox -s 'unit(target=\"template\")' -- --update-openapi"
     # The harness comes from PYTHONPATH: installing it would make `pip check` fail on its
-    # other dependencies. The drift check runs inside pytest, on the app the tests imported.
-    harness_path = {"PYTHONPATH": str(Path(__file__).parent / "infra")}
-    if update:
-        session.run("python", "-m", "harness.contract.openapi_drift", str(Path.cwd()), "--update",
-                    env=harness_path)  # fmt: skip
+    # other dependencies.
     session.run(
-        "python", "-m", "pytest", "tests", _junit(f"unit-{target}"),
-        "-p", "harness.contract.openapi_drift", "--openapi-fix", fix, *pytest_args, env=harness_path,
+        "python", "-m", "harness.unit", target, directory, _junit(f"unit-{target}"),
+        *session.posargs, env={"PYTHONPATH": str(Path(__file__).parent / "infra")},
     )  # fmt: skip
 
 
@@ -238,8 +231,8 @@ def k8s(session: nox.Session) -> None:
 def contract(session: nox.Session) -> None:
     """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
     _install_harness(session, *CONTRACT_DEPS)
-    if "--update" not in session.posargs:
-        # The checker first: it must catch a service that breaks its contract.
+    if not {"--update", "--offline"} & set(session.posargs):
+        # The checker first: the live check must catch a service that breaks its contract.
         session.run(
             "pytest", "tests/contract", _junit("contract-checker"),
             interrupt_timeout=TEARDOWN_GRACE_S,

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from harness import paths, proc, registry
-from harness.bases import no_registry
-from harness.docker import image_info, images
+from harness.docker import image_info
+from harness.docker.prepare import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = "bench/Dockerfile.plan-example"
@@ -28,9 +28,7 @@ def _size_mb(ref: str) -> float:
 def main(argv: list[str]) -> int:
     """Build each component both ways and print one row per build."""
     reg = registry.load(ROOT)
-    mode = no_registry.decide()
-    print(mode.announcement())
-    bases = images.base_images(ROOT, mode)
+    bases = prepare(ROOT, reg, []).image_env
     base = bases.get("PYTHON_IMAGE", "python:3.11-slim")
     comps = [reg.component(ref) for ref in argv] or reg.components("backend")
     print(f"base {base}: {_size_mb(base):.0f} MB")

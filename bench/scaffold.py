@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 from harness import registry
-from harness.scaffold import new_service as scaffold
 from harness.lint import tools
+from harness.scaffold import new_service as scaffold
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -24,9 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import proc, registry
-from harness.bases import no_registry
-from harness.docker import compose, images, stack
+from harness import git, proc, registry
+from harness.docker import compose, stack
+from harness.docker.prepare import prepare
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANGED_FILE = "services/msp_mitra/backend/app.py"
@@ -63,9 +63,8 @@ def _floor(clone: Path, fast: bool) -> float:
     """
     env = clone / ".annadata" / "bench.env"
     env.parent.mkdir(exist_ok=True)
-    values = {"ANNADATA_TAG": images.git_sha(clone), "POSTGRES_PASSWORD": "bench-only"}
-    if no_registry.decide().on:
-        values.update(no_registry.image_env(clone))
+    values = {"ANNADATA_TAG": git.short_sha(clone), "POSTGRES_PASSWORD": "bench-only"}
+    values.update(prepare(clone, registry.load(clone), []).image_env)
     env.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
     files = [clone / compose.COMPOSE_FILE]
     profiles = tuple(registry.load(clone).profiles())
@@ -111,7 +110,7 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="annadata-bench-") as tmp:
         clone = Path(tmp) / "repo"
         subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
-        print(f"clone of {images.git_sha(ROOT)} in {clone}")
+        print(f"clone of {git.short_sha(ROOT)} in {clone}")
         if not args.no_cold:
             print(f"cold: removed {_remove_service_images()} annadata/* images")
         # The first run also creates the clone's nox venv: "cold" is a new checkout's first run.

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from harness import doctor, lint, paths, publish, registry, smoke
-from harness import summary as ci_summary
-from harness.bases import no_registry, standin_build
+from harness import doctor, lint, paths, proc, publish, registry, smoke, summary
+from harness.bases import standin_build
 from harness.contract import check as contract
-from harness.docker import dockerfiles, engine, images
+from harness.docker import dockerfiles, engine
+from harness.docker.prepare import prepare
 from harness.errors import HarnessError
 from harness.scaffold import new_service as scaffold
 
@@ -23,8 +24,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if extra and getattr(args, "func", None) is not _smoke:
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
+    # Ctrl-C raises KeyboardInterrupt again (`python -m harness` exits quietly until here).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        return args.func(args)
+        # SIGTERM (CI cancelling a job, nox's timeout) unwinds like Ctrl-C: every cleanup
+        # in a `finally` runs, a half-written scaffold is rolled back, stacks come down.
+        with proc.sigterm_interrupts():
+            return int(args.func(args))
     except HarnessError as exc:
         if isinstance(exc.__context__, HarnessError):
             # Raised during cleanup of an earlier failure: that one is the cause.
@@ -159,12 +165,8 @@ def _bases(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     root = _root(args)
-    engine.ensure(root=root, allow_provision=not args.no_provision)
-    mode = no_registry.decide()
-    print(mode.announcement())
-    if mode.on:
-        standin_build.build(root)
-    print(images.table(images.build(root, args.names, mode=mode)))
+    reg = registry.load(root)
+    prepare(root, reg, reg.select(args.names), allow_provision=not args.no_provision)
     return 0
 
 
@@ -217,7 +219,7 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
-    text = ci_summary.markdown(_root(args))
+    text = summary.markdown(_root(args))
     if args.output:
         with args.output.open("a", encoding="utf-8") as sink:
             sink.write(text)
@@ -235,7 +237,7 @@ def _dockerfiles(args: argparse.Namespace) -> int:
         return 0
     drift = dockerfiles.drifted(root, reg)
     for path in drift:
-        line = dockerfiles.first_difference(root, reg, path)
+        line = dockerfiles.first_drifted_line(root, reg, path)
         print(
             f"{path}:{line}: differs from its template; only first-block ARG defaults may "
             "differ: run `python -m harness dockerfiles --write`"

@@ -35,6 +35,7 @@ def check(
 ) -> list[Row]:
     """Every check, in the order a user would fix them."""
     rows: list[Row] = []
+    eng: engine.Engine | None
     try:
         eng = engine.ensure(root=root, allow_provision=allow_provision, run=run, say=say)
     except HarnessError as exc:

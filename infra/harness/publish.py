@@ -8,19 +8,17 @@ chart follows as an OCI artifact, `<registry>/annadata:<chart version>`, appVers
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import proc, registry
-from harness.bases import no_registry, standin_build
-from harness.docker import engine, images
+from harness import git, proc, registry
+from harness.docker import images
+from harness.docker.prepare import prepare
 from harness.errors import HarnessError
 from harness.k8s import chart as k8s_chart
 
-MAIN_BRANCH = "main"
 PUSH_TIMEOUT = 1800
 _DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
 
@@ -34,14 +32,6 @@ class Push:
     targets: tuple[str, ...]
 
 
-def branch(root: Path) -> str | None:
-    """The branch being published: GitHub's ref name in Actions, else git's (None if detached)."""
-    if os.environ.get("GITHUB_REF_TYPE") == "branch" and os.environ.get("GITHUB_REF_NAME"):
-        return os.environ["GITHUB_REF_NAME"]
-    done = proc.run(["git", "-C", str(root), "symbolic-ref", "--short", "-q", "HEAD"], timeout=10)
-    return (done.stdout.strip() or None) if done.ok else None
-
-
 def tags(sha: str, branch_name: str | None, version: str | None) -> list[str]:
     """The tags of one publication, in order: sha, branch, version, latest (main only)."""
     found = [sha]
@@ -52,13 +42,17 @@ def tags(sha: str, branch_name: str | None, version: str | None) -> list[str]:
             found.append(safe)
     if version:
         found.append(version)
-    if branch_name == MAIN_BRANCH:
+    if branch_name == git.MAIN_BRANCH:
         found.append("latest")
     return found
 
 
 def plan(
-    root: Path, registry_prefix: str, sha: str, branch_name: str | None, version: str | None
+    reg: registry.Registry,
+    registry_prefix: str,
+    sha: str,
+    branch_name: str | None,
+    version: str | None,
 ) -> list[Push]:
     """What would be pushed where, for every component in the registry."""
     # Repository names are lowercase; GitHub owners need not be (ghcr.io/<Owner>).
@@ -75,14 +69,8 @@ def plan(
             f"{images.image_name(comp)}:{sha}",
             tuple(f"{prefix}/annadata-{comp.compose_name}:{tag}" for tag in wanted),
         )
-        for comp in registry.load(root).components()
+        for comp in reg.components()
     ]
-
-
-def dirty(root: Path, run: proc.Runner = proc.run) -> list[str]:
-    """Paths `git status` reports as changed or untracked (what would not match the sha)."""
-    done = run(["git", "-C", str(root), "status", "--porcelain"], timeout=30)
-    return [line[3:] for line in done.stdout.splitlines() if line.strip()]
 
 
 def push(pushes: Sequence[Push], run: proc.Runner = proc.run) -> list[tuple[str, str]]:
@@ -114,25 +102,22 @@ def run(
     say: Callable[[str], None] = print,
 ) -> int:
     """Refuse a dirty tree, build, print the plan, push; print each reference with its digest."""
-    changed = dirty(root)
+    changed = git.dirty(root)
     if changed and not allow_dirty:
         raise HarnessError(
             f"publish: the work tree is dirty ({len(changed)} paths, e.g. {changed[0]}): "
             "images would not match their commit; commit first or pass --allow-dirty"
         )
-    sha = images.git_sha(root)
-    pushes = plan(root, registry_prefix, sha, branch(root), images.version(root))
+    reg = registry.load(root)
+    sha = git.short_sha(root)
+    pushes = plan(reg, registry_prefix, sha, git.branch(root), git.version(root))
     for item in pushes:
         say(f"{item.source} -> {', '.join(item.targets)}")
     say(f"chart {k8s_chart.CHART_DIR} -> oci://{registry_prefix.rstrip('/').lower()}/annadata")
     if dry_run:
         say(f"publish: dry run, {sum(len(p.targets) for p in pushes)} references not pushed")
         return 0
-    engine.ensure(root=root, allow_provision=allow_provision)
-    mode = no_registry.decide()
-    if mode.on:
-        standin_build.build(root)
-    say(images.table(images.build(root, mode=mode)))
+    prepare(root, reg, reg.components(), allow_provision=allow_provision, say=say)
     for reference, digest in push(pushes):
         say(f"pushed {reference}@{digest}")
     # The chart last, beside the images, its appVersion the tag they were pushed with.

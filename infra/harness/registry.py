@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +12,8 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from harness import paths
+from harness import paths, safeload, yamlpos
 from harness.errors import HarnessError
-from harness.jsonpos import last_line_of_key, line_of
 
 KINDS = ("backend", "frontend", "worker")
 
@@ -91,6 +91,19 @@ class Registry:
         known = ", ".join(c.ref for c in self.components())
         raise HarnessError(f"{self.path.name}: no component {ref!r} (known: {known})")
 
+    def select(self, names: Sequence[str]) -> list[Component]:
+        """Components named as service or service.kind, in registry order; all when none."""
+        if not names:
+            return self.components()
+        chosen: list[Component] = []
+        for name in names:
+            matches = [c for c in self.components() if name in (c.ref, c.service)]
+            if not matches:
+                known = ", ".join(sorted(self.services))
+                raise HarnessError(f"no service or component {name!r} (known: {known})")
+            chosen += [c for c in matches if c not in chosen]
+        return [c for c in self.components() if c in chosen]
+
     def profiles(self) -> list[str]:
         """The compose profiles components opt into, sorted (the default stack has none)."""
         return sorted({c.profile for c in self.components() if c.profile})
@@ -123,67 +136,68 @@ def load(root: Path | None = None, path: Path | None = None) -> Registry:
     """Load and validate services.json; raise HarnessError with file:line on the first problem."""
     root = root or paths.repo_root()
     path = path or root / paths.REGISTRY_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise HarnessError(f"{path}: cannot read the service registry ({exc.strerror})") from exc
-    data = _parse(path, text)
-    _check_schema(path, text, data, _schema(root))
+    text = safeload.read_text(path, "service registry", where=path.name)
+    data = safeload.loads_json(text, path.name)
+    _check_schema(path, text, data, schema(root))
     registry = _build(path, data)
     _check_semantics(registry, root, text)
     return registry
 
 
-def _schema(root: Path) -> dict[str, Any]:
+def schema(root: Path) -> dict[str, Any]:
+    """The registry's JSON Schema."""
     schema_path = root / paths.REGISTRY_SCHEMA
     try:
-        return json.loads(schema_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        return dict(json.loads(safeload.read_text(schema_path, "registry schema")))
+    except json.JSONDecodeError as exc:
         raise HarnessError(f"{schema_path}: cannot load the registry schema ({exc})") from exc
 
 
-def _parse(path: Path, text: str) -> dict[str, Any]:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen[key] = value
-        return seen
-
-    try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as exc:
-        raise HarnessError(
-            f"{path.name}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
-        ) from exc
-    except _DuplicateKey as exc:
-        line = last_line_of_key(text, exc.key)
-        raise HarnessError(
-            f"{path.name}:{line}: duplicate key {exc.key!r}: JSON keeps only the last one; "
-            "merge or rename the entries"
-        ) from exc
+def _ecma_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    # JSON Schema patterns are ECMA-262, where `$` matches only at the very end; Python's
+    # `$` also matches before a final newline, which let "soil_health\n" through.
+    if validator.is_type(instance, "string") and not re.search(
+        _END_ANCHOR.sub(r"\\Z", pattern), instance
+    ):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+# An unescaped `$` outside a character class (the schema's patterns use no classes with `$`).
+_END_ANCHOR = re.compile(r"(?<!\\)\$")
+Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+    jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
+)
 
 
-def _check_schema(path: Path, text: str, data: Any, schema: dict[str, Any]) -> None:
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = list(validator.iter_errors(data))
+def validator(schema_part: dict[str, Any]) -> Any:
+    """A validator for (part of) the registry schema, with ECMA-262 pattern semantics."""
+    return Validator(schema_part)
+
+
+def _check_schema(path: Path, text: str, data: Any, full: dict[str, Any]) -> None:
+    errors = list(validator(full).iter_errors(data))
     if not errors:
         return
-    error = best_match(errors)
-    where, what, key_path = _describe(error, schema)
+    # An unevaluated/additional-properties error whose keys are all known is an echo of a
+    # failure inside one of them (a pattern, a type): report that failure instead.
+    causes = [e for e in errors if _unknown_keys(e, full) != []] or errors
+    error = best_match(causes)
+    where, what, key_path = _describe(error, full)
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
-    line = line_of(text, key_path)
+    line = yamlpos.line_at(safeload.document(text), key_path)
     raise HarnessError(f"{path.name}:{line}: {where}: {what}{more}; see {paths.REGISTRY_SCHEMA}")
 
 
-def _describe(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str, list[str | int]]:
+def _unknown_keys(error: ValidationError, full: dict[str, Any]) -> list[str] | None:
+    """Keys an additional/unevaluated-properties error is about; None for other errors."""
+    if error.validator not in ("additionalProperties", "unevaluatedProperties"):
+        return None
+    return sorted(set(_as_dict(error.instance)) - _known_keys(error, full))
+
+
+def _describe(error: ValidationError, full: dict[str, Any]) -> tuple[str, str, list[str | int]]:
     """(entry, message, key path for the line) for one schema error."""
     key_path = list(error.absolute_path)
     where = ".".join(str(p) for p in key_path) or "(top level)"
@@ -195,19 +209,29 @@ def _describe(error: ValidationError, schema: dict[str, Any]) -> tuple[str, str,
             "underscores, starting with a letter, at most 40 characters)",
             [*key_path, str(name)],
         )
-    if error.validator in ("additionalProperties", "unevaluatedProperties"):
-        known = set(error.schema.get("properties", {}))
-        for sub in error.schema.get("allOf", []):
-            # The error keeps only its own sub-schema: follow local $refs from the root.
-            name = sub.get("$ref", "").removeprefix("#/$defs/")
-            known |= set(schema.get("$defs", {}).get(name, sub).get("properties", {}))
-        unknown = sorted(set(error.instance) - known)
-        first = unknown[0] if unknown else "?"
-        allowed = f" (allowed: {', '.join(sorted(known))})" if known else ""
-        return where, f"unknown key {first!r}{allowed}", [*key_path, first]
+    unknown = _unknown_keys(error, full)
+    if unknown:
+        known = sorted(_known_keys(error, full))
+        allowed = f" (allowed: {', '.join(known)})" if known else ""
+        return where, f"unknown key {unknown[0]!r}{allowed}", [*key_path, unknown[0]]
     if error.validator == "required":
         return where, error.message.replace("is a required property", "is missing"), key_path
     return where, error.message, key_path
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _known_keys(error: ValidationError, full: dict[str, Any]) -> set[str]:
+    """The properties the failing object's schema names, its allOf parts included."""
+    schema_part = _as_dict(error.schema)
+    known = set(schema_part.get("properties", {}))
+    for sub in schema_part.get("allOf", []):
+        # The error keeps only its own sub-schema: follow local $refs from the root.
+        name = sub.get("$ref", "").removeprefix("#/$defs/")
+        known |= set(full.get("$defs", {}).get(name, sub).get("properties", {}))
+    return known
 
 
 def _build(path: Path, data: dict[str, Any]) -> Registry:
@@ -239,7 +263,7 @@ def _build(path: Path, data: dict[str, Any]) -> Registry:
 def _check_semantics(registry: Registry, root: Path, text: str) -> None:
     for problem in _semantic_problems(registry, root):
         key_path, message = problem
-        line = line_of(text, key_path)
+        line = yamlpos.line_at(safeload.document(text), key_path)
         raise HarnessError(f"{registry.path.name}:{line}: {'.'.join(key_path)}: {message}")
 
 

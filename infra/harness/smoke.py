@@ -1,4 +1,4 @@
-"""`nox -s smoke`: bases, build, then the pytest smoke suite on a throwaway stack; timings.
+"""`nox -s smoke`: prepare images, then the pytest smoke suite on a throwaway stack; timings.
 
 The suite (tests/smoke) asks `stack_for` for its stack, so the project name, images and
 env the suite runs with are decided here, in one place.
@@ -7,72 +7,60 @@ env the suite runs with are decided here, in one place.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import httpx
 
-from harness import registry
-from harness.bases import no_registry, standin_build
-from harness.docker import compose, engine, image_info, images
+from harness import registry, reports
+from harness.docker import compose
+from harness.docker.prepare import prepare
 from harness.docker.stack import Stack, StackError
 from harness.errors import HarnessError
 
 PROJECT_PREFIX = "annadata-smoke"
-REPORTS_DIR = "reports/smoke"
 TIMINGS_FILE = "timings.json"
-SMOKE_JUNIT = "reports/junit/smoke.xml"
 SUITE = "tests/smoke"
-# Cold start of the whole stack on 2 cores takes about a minute; this bounds a hung one.
-DEFAULT_WAIT_TIMEOUT = 240
+# A cold start of the whole stack takes about a minute on an idle 2-core machine and was
+# seen to take four at load 8-10 (shared CI runners); this bounds a hung one, not a slow one.
+DEFAULT_WAIT_TIMEOUT = 600
 STAGES = ("bases", "build", "up", "checks", "down")
-# Traefik applies label changes in batches (2 s by default) after containers turn healthy.
-ROUTES_TIMEOUT = 30
-
-
-def report_dir(root: Path, project: str) -> Path:
-    """Where one run keeps its logs, override file and timings."""
-    return root / REPORTS_DIR / project
+# Traefik applies label changes in batches (2 s by default) after containers turn healthy;
+# a loaded machine stretches that.
+ROUTES_TIMEOUT = 90
+# Options of the suite that `run` sets itself: from the user they would point the run's
+# teardown (`down --volumes`) at another project, or run images this run did not build.
+RESERVED_OPTIONS = ("--project-name", "--image-tag")
 
 
 def stack_for(
     root: Path,
+    reg: registry.Registry,
     *,
     project: str,
     profiles: Sequence[str] | None,
     tag: str,
+    image_env: Mapping[str, str],
     wait_timeout: int = DEFAULT_WAIT_TIMEOUT,
-    reports: Path | None = None,
+    report_dir: Path | None = None,
     say: Callable[[str], None] = print,
 ) -> Stack:
     """The smoke stack: docker-compose.yml, .env.example, then this run's own env file.
 
-    The run env names the images built for this run (tag), the no-registry stand-ins when
-    that mode is on, and a fresh Postgres password (so nothing relies on the sample's).
+    The run env names the images built for this run (tag), the third-party images
+    (image_env: the stand-ins in no-registry mode), and a fresh Postgres password (so
+    nothing relies on the sample's).
     """
-    reg = registry.load(root)
-    active = reg.active(profiles)
-    missing = [
-        f"{images.image_name(c)}:{tag}"
-        for c in active
-        if image_info.inspect(f"{images.image_name(c)}:{tag}", "{{.Id}}") is None
-    ]
-    if missing:
-        raise HarnessError(f"smoke: image {missing[0]} is missing: run `nox -s build`")
     run_env = {"ANNADATA_TAG": tag, "GIT_SHA": tag, "POSTGRES_PASSWORD": secrets.token_hex(16)}
-    # `run` below pins the mode in the environment, so this does not probe again.
-    if no_registry.decide().on:
-        run_env.update(no_registry.image_env(root))
+    run_env.update(image_env)
     chosen = reg.profiles() if profiles is None else [p for p in profiles if p != "default"]
     return Stack(
         root,
         [root / compose.COMPOSE_FILE],
         name=project,
-        report_dir=reports or report_dir(root, project),
+        report_dir=report_dir or reports.smoke_run(root, project),
         env_files=[root / compose.ENV_TEMPLATE],
         run_env=run_env,
         profiles=chosen,
@@ -112,15 +100,6 @@ def wait_for_routes(
     )
 
 
-@contextmanager
-def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        timings[name] = time.monotonic() - started
-
-
 def run(
     root: Path,
     *,
@@ -131,44 +110,37 @@ def run(
     allow_provision: bool = True,
     say: Callable[[str], None] = print,
 ) -> int:
-    """Bases, build the active components, run the suite; print per-stage timings."""
+    """Prepare the active components' images, run the suite; print per-stage timings."""
+    for arg in pytest_args:
+        if arg.split("=", 1)[0] in RESERVED_OPTIONS:
+            raise HarnessError(
+                f"smoke: {arg.split('=', 1)[0]} is set by the run itself (a project of its own, "
+                "the images it built): leave it out"
+            )
     # Imported here: pytest is a test dependency, not one of the harness's own.
     import pytest
 
-    timings: dict[str, float] = {}
     reg = registry.load(root)
-    active = reg.active(profiles)
-    engine.ensure(root=root, allow_provision=allow_provision)
-    mode = no_registry.decide()
-    say(mode.announcement())
-    # The suite's own decide() reads this instead of probing the registry again.
-    os.environ[no_registry.FORCE_ENV] = "1" if mode.on else "0"
-    with _stage(timings, "bases"):
-        if mode.on:
-            standin_build.build(root)
-    with _stage(timings, "build"):
-        built = images.build(root, [c.ref for c in active], mode=mode, say=say)
-    say(images.table(built))
-    tag = images.git_sha(root)
+    prepared = prepare(root, reg, reg.active(profiles), allow_provision=allow_provision, say=say)
     project = compose.unique_name(PROJECT_PREFIX)
     # -p no:anyio: httpx imported it already, and the suite does not use it.
     argv = [SUITE, "-p", "no:anyio", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    argv += ["--project-name", project, "--image-tag", tag]
-    argv += [f"--junitxml={root / SMOKE_JUNIT}"]
+    argv += ["--project-name", project, "--image-tag", prepared.tag]
+    argv += [f"--junitxml={root / reports.SMOKE_JUNIT}"]
     argv += ["--wait-timeout", str(wait_timeout)]
     for profile in profiles or ():
         argv += ["--profile", profile]
     if keep:
         argv.append("--keep")
     status = int(pytest.main([*argv, *pytest_args]))
-    timings.update(_suite_timings(report_dir(root, project)))
+    timings = {**prepared.timings, **_suite_timings(reports.smoke_run(root, project))}
     say(timings_table(timings))
     return status
 
 
 def _suite_timings(directory: Path) -> dict[str, float]:
     try:
-        return json.loads((directory / TIMINGS_FILE).read_text(encoding="utf-8"))
+        return dict(json.loads((directory / TIMINGS_FILE).read_text(encoding="utf-8")))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
 

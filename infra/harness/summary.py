@@ -14,19 +14,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from harness import registry
+from harness import registry, reports
 
-JUNIT_DIR = "reports/junit"
-SMOKE_JUNIT = "reports/junit/smoke.xml"
-BUILD_REPORT = "reports/build.json"
-CONTRACT_REPORT = "reports/contract/summary.json"
 MISSING = "-"
 MAX_FAILURES_LISTED = 20
 
 
 def _json(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return dict(json.loads(path.read_text(encoding="utf-8")))
     except (FileNotFoundError, json.JSONDecodeError):
         return {}
 
@@ -50,7 +46,7 @@ def _cases(path: Path) -> list[tuple[str, str]]:
 def _health(root: Path) -> dict[str, str]:
     """component ref -> passed/failed, from smoke tests parametrized with that ref."""
     outcomes: dict[str, set[str]] = {}
-    for name, outcome in _cases(root / SMOKE_JUNIT):
+    for name, outcome in _cases(root / reports.SMOKE_JUNIT):
         match = re.search(r"\[(.+)\]$", name)
         if match and outcome != "skipped":
             outcomes.setdefault(match.group(1), set()).add(outcome)
@@ -74,8 +70,8 @@ def _contract(row: dict[str, Any] | None) -> str:
 def markdown(root: Path) -> str:
     """The summary as Markdown."""
     reg = registry.load(root)
-    builds = _json(root / BUILD_REPORT)
-    contracts = _json(root / CONTRACT_REPORT)
+    builds = _json(root / reports.BUILD)
+    contracts = _json(root / reports.CONTRACT_SUMMARY)
     health = _health(root)
     lines = [
         "## Annadata gate",
@@ -93,7 +89,7 @@ def markdown(root: Path) -> str:
         lines.append(f"| {comp.ref} | {seconds} | {size} | {state} | {contract} |")
     lines += ["", "| test suite | tests | failed | skipped |", "|---|---:|---:|---:|"]
     failures = []
-    for path in sorted((root / JUNIT_DIR).glob("*.xml")):
+    for path in sorted((root / reports.JUNIT_DIR).glob("*.xml")):
         cases = _cases(path)
         bad = [name for name, outcome in cases if outcome in ("failed", "error")]
         skipped = sum(outcome == "skipped" for _, outcome in cases)

@@ -3,13 +3,13 @@
 import sys
 from pathlib import Path
 
-from config import WorkerSettings
+from config import Settings
 from heartbeat import heartbeat_problem
 
 
 def main() -> int:
     """Check HEARTBEAT_PATH against HEARTBEAT_MAX_AGE_S."""
-    settings = WorkerSettings()
+    settings = Settings()
     problem = heartbeat_problem(Path(settings.heartbeat_path), settings.heartbeat_max_age_s)
     if problem:
         print(f"unhealthy: {problem}")

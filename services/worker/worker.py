@@ -4,7 +4,7 @@ import logging
 import sys
 from pathlib import Path
 
-from config import WorkerSettings
+from config import Settings
 from heartbeat import HeartbeatThread
 from redis import Redis
 from rq import Queue, Worker
@@ -17,7 +17,7 @@ logger = logging.getLogger("worker")
 
 def main() -> int:
     """Run until stopped (SIGTERM/SIGINT are handled by RQ as warm shutdown)."""
-    settings = WorkerSettings()
+    settings = Settings()
     configure_logging(settings.service_name, settings.log_level)
     if not settings.redis_url:
         logger.error("REDIS_URL is not set; the worker needs the queue yield_api uses")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from harness import paths, registry
-from harness.bases import no_registry
-from harness.contract import check as contract
+from harness.contract import live
 from harness.docker import compose, images
+from harness.docker.prepare import prepare
 from harness.docker.stack import Stack
 
 ROOT = paths.repo_root(Path(__file__))
@@ -21,28 +21,26 @@ pytestmark = pytest.mark.docker
 @pytest.fixture(scope="module")
 def liar(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the liar backend, up on an ephemeral port; torn down afterwards."""
-    comp = registry.load(ROOT).component("protein_engineering.backend")
-    images.build(ROOT, [comp.ref], mode=no_registry.decide())
+    reg = registry.load(ROOT)
+    comp = reg.component("protein_engineering.backend")
+    prepared = prepare(ROOT, reg, [comp])
     stack = Stack(
         ROOT,
         [FIXTURES / "compose.yml"],
         name=compose.unique_name("annadata-liar"),
         report_dir=tmp_path_factory.mktemp("liar"),
         run_env={
-            "LIAR_IMAGE": f"{images.image_name(comp)}:{images.git_sha(ROOT)}",
+            "LIAR_IMAGE": f"{images.image_name(comp)}:{prepared.tag}",
             "LIAR_DIR": str(FIXTURES / "liar"),
         },
         wait_timeout=60,
     )
-    try:
-        stack.up()
+    with stack:
         yield f"http://127.0.0.1:{stack.host_port('liar', 8000)}"
-    finally:
-        stack.down()
 
 
 def test_a_response_that_breaks_the_contract_fails_with_a_repro(liar: str, tmp_path: Path):
-    report, repro, _ = contract.schemathesis(
+    report, repro, _ = live.schemathesis(
         FIXTURES / "liar" / "openapi.yaml", liar, tmp_path / "liar.xml", examples=5
     )
     assert report["test_cases"]["unique_failures"] >= 1
@@ -52,7 +50,7 @@ def test_a_response_that_breaks_the_contract_fails_with_a_repro(liar: str, tmp_p
 
 
 def test_the_same_service_against_an_honest_contract_passes(liar: str, tmp_path: Path):
-    report, repro, done = contract.schemathesis(
+    report, repro, done = live.schemathesis(
         FIXTURES / "honest.yaml", liar, tmp_path / "honest.xml", examples=5
     )
     assert report["test_cases"]["unique_failures"] == 0, done.stdout[-2000:]

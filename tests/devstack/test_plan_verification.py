@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from harness import paths, registry, smoke
-from harness.bases import no_registry, standin_build
 from harness.docker import compose
+from harness.docker.prepare import prepare
 from harness.docker.stack import Stack
 
 ROOT = paths.repo_root(Path(__file__))
@@ -43,26 +43,21 @@ def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             f"127.0.0.1:{taken[0]} is taken (a dev stack running?): stop it with "
             "`docker compose down` and run `nox -s devstack` again"
         )
-    run_env = {}
-    if no_registry.decide().on:
-        standin_build.build(ROOT)
-        run_env = no_registry.image_env(ROOT)
+    # Compose builds the service images itself (the plan's `--build`); only the bases here.
+    prepared = prepare(ROOT, reg, [])
     stack = Stack(
         ROOT,
         [ROOT / compose.COMPOSE_FILE],
         name=compose.unique_name("annadata-devcheck"),
         report_dir=ROOT / "reports" / "devstack",
         env_files=[ROOT / compose.ENV_TEMPLATE],
-        run_env=run_env,
+        run_env=prepared.image_env,
         isolated=False,
         build=True,
     )
-    try:
-        stack.up()
+    with stack:
         smoke.wait_for_routes(stack, reg, ["default"], smoke.ROUTES_TIMEOUT)
         yield stack
-    finally:
-        stack.down()
 
 
 def test_curl_health_on_8000(dev_stack: Stack) -> None:
@@ -98,21 +93,20 @@ def test_traefik_routes_on_port_80(dev_stack: Stack) -> None:
 @pytest.fixture(scope="module")
 def hot_stack(dev_stack: Stack) -> Iterator[Stack]:
     """The dev stack again, with the committed hot-reload override sample on top."""
+    # Same fixed host ports: the plain dev stack must be gone first (its tests ran).
+    dev_stack.down()
     hot = Stack(
         ROOT,
         [ROOT / compose.COMPOSE_FILE, ROOT / compose.OVERRIDE_SAMPLE],
-        name=dev_stack.name,
+        name=compose.unique_name("annadata-devcheck-hot"),
         report_dir=ROOT / "reports" / "devstack-hot",
         env_files=[ROOT / compose.ENV_TEMPLATE],
         run_env=dev_stack.run_env,
         isolated=False,
         build=True,
     )
-    try:
-        hot.up()
+    with hot:
         yield hot
-    finally:
-        hot.down()
 
 
 def test_hot_reload_restarts_the_backend_on_an_edit(hot_stack: Stack) -> None:

@@ -131,10 +131,6 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
 }  # fmt: skip
 
 
-def test_every_rule_has_a_case():
-    assert set(CASES) == set(breaking.RULES)
-
-
 @pytest.mark.parametrize("rule", sorted(CASES))
 def test_each_rule_fires_on_its_change_alone_with_its_pointer(rule: str):
     change, where = CASES[rule]
@@ -178,3 +174,110 @@ def test_identical_documents_have_no_findings():
 )
 def test_a_raised_major_version_accepts_breaking_changes(old: str, new: str, accepted: bool):
     assert breaking.major_raised({"info": {"version": old}}, {"info": {"version": new}}) is accepted
+
+
+# Tightened request constraints: rule suffix -> (schema before, schema after, the keyword).
+# Each pair is tried on a query parameter and on a body property (request-parameter-* and
+# request-property-*), the other of the two keeping a plain schema.
+TIGHTENED: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
+    "max-decreased": ({"type": "integer", "maximum": 100}, {"type": "integer", "maximum": 50},
+                      "maximum"),
+    "max-set": ({"type": "integer"}, {"type": "integer", "maximum": 100}, "maximum"),
+    "exclusive-max-decreased": ({"type": "number", "exclusiveMaximum": 60},
+                                {"type": "number", "exclusiveMaximum": 45}, "exclusiveMaximum"),
+    "exclusive-max-set": ({"type": "number"}, {"type": "number", "exclusiveMaximum": 60},
+                          "exclusiveMaximum"),
+    "min-increased": ({"type": "integer", "minimum": 1}, {"type": "integer", "minimum": 5},
+                      "minimum"),
+    "min-set": ({"type": "integer"}, {"type": "integer", "minimum": 1}, "minimum"),
+    "exclusive-min-increased": ({"type": "number", "exclusiveMinimum": 0},
+                                {"type": "number", "exclusiveMinimum": 0.5}, "exclusiveMinimum"),
+    "exclusive-min-set": ({"type": "number"}, {"type": "number", "exclusiveMinimum": 0},
+                          "exclusiveMinimum"),
+    "max-length-decreased": ({"type": "string", "maxLength": 40},
+                             {"type": "string", "maxLength": 20}, "maxLength"),
+    "max-length-set": ({"type": "string"}, {"type": "string", "maxLength": 40}, "maxLength"),
+    "min-length-increased": ({"type": "string", "minLength": 1},
+                             {"type": "string", "minLength": 3}, "minLength"),
+    "min-length-set": ({"type": "string"}, {"type": "string", "minLength": 1}, "minLength"),
+    "max-items-decreased": ({"type": "array", "items": {"type": "string"}, "maxItems": 16},
+                            {"type": "array", "items": {"type": "string"}, "maxItems": 7},
+                            "maxItems"),
+    "max-items-set": ({"type": "array", "items": {"type": "string"}},
+                      {"type": "array", "items": {"type": "string"}, "maxItems": 16}, "maxItems"),
+    "min-items-increased": ({"type": "array", "items": {"type": "string"}, "minItems": 1},
+                            {"type": "array", "items": {"type": "string"}, "minItems": 2},
+                            "minItems"),
+    "min-items-set": ({"type": "array", "items": {"type": "string"}},
+                      {"type": "array", "items": {"type": "string"}, "minItems": 1}, "minItems"),
+    "pattern-added": ({"type": "string"}, {"type": "string", "pattern": "^[a-z_]+$"}, "pattern"),
+    "pattern-changed": ({"type": "string", "pattern": "^[a-z_]+$"},
+                        {"type": "string", "pattern": "^[a-z]+$"}, "pattern"),
+    "became-enum": ({"type": "string"}, {"type": "string", "enum": ["kharif", "rabi"]}, "enum"),
+}  # fmt: skip
+PLOTS = "/paths/~1api~1v1~1plots/post"
+WHERE = {
+    "parameter": f"{PLOTS}/parameters/0/schema",
+    "property": f"{PLOTS}/requestBody/content/application~1json/schema/properties/code",
+}
+PLAIN = {"type": "string"}
+
+
+def _plots(parameter: dict[str, Any], prop: dict[str, Any]) -> dict[str, Any]:
+    """A document whose one operation takes a query parameter and a body property `code`."""
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "demo", "version": "1.0.0"},
+        "paths": {"/api/v1/plots": {"post": {
+            "parameters": [{"name": "code", "in": "query", "required": False,
+                            "schema": parameter}],
+            "requestBody": {"content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/PlotIn"}}}},
+            "responses": {"200": {"description": "ok"}},
+        }}},
+        "components": {"schemas": {"PlotIn": {"type": "object", "properties": {"code": prop}}}},
+    }  # fmt: skip
+
+
+def _pair(kind: str, before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:
+    if kind == "parameter":
+        return _plots(before, PLAIN), _plots(after, PLAIN)
+    return _plots(PLAIN, before), _plots(PLAIN, after)
+
+
+CONSTRAINT_CASES = [(kind, suffix) for kind in WHERE for suffix in TIGHTENED]
+
+
+def test_every_rule_has_a_case():
+    constraint_rules = {f"request-{kind}-{suffix}" for kind, suffix in CONSTRAINT_CASES}
+    assert set(CASES) | constraint_rules == set(breaking.RULES)
+    assert not set(CASES) & constraint_rules
+
+
+@pytest.mark.parametrize(("kind", "suffix"), CONSTRAINT_CASES)
+def test_each_tightened_constraint_fires_alone_with_its_pointer(kind: str, suffix: str):
+    before, after, keyword = TIGHTENED[suffix]
+    rule = f"request-{kind}-{suffix}"
+    found = [f for f in breaking.compare(*_pair(kind, before, after)) if f.breaking]
+    assert [(f.rule, f.pointer) for f in found] == [(rule, f"{WHERE[kind]}/{keyword}")]
+    assert breaking.RULES[rule] in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("kind", "suffix"), [case for case in CONSTRAINT_CASES if case[1] != "pattern-changed"]
+)
+def test_the_same_constraint_loosened_is_not_breaking(kind: str, suffix: str):
+    before, after, _ = TIGHTENED[suffix]
+    assert [f for f in breaking.compare(*_pair(kind, after, before)) if f.breaking] == []
+
+
+def test_a_bound_is_read_through_the_null_branch_of_an_optional_value():
+    # What FastAPI writes for `str | None = Query(max_length=...)`.
+    def optional(max_length: int) -> dict[str, Any]:
+        return {"anyOf": [{"type": "string", "maxLength": max_length}, {"type": "null"}]}
+
+    found = breaking.compare(_plots(optional(40), PLAIN), _plots(optional(20), PLAIN))
+    assert [(f.rule, f.pointer) for f in found] == [
+        ("request-parameter-max-length-decreased", f"{WHERE['parameter']}/maxLength")
+    ]
+    assert found[0].message.endswith("query parameter 'code': maxLength 40 -> 20")

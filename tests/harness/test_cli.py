@@ -42,3 +42,18 @@ def test_unknown_arguments_of_other_commands_are_refused():
     done = _harness("registry", "--bogus")
     assert done.returncode == 2
     assert "unrecognized arguments: --bogus" in done.stderr
+
+
+def test_smoke_refuses_a_project_name_of_the_users_choosing(tmp_path: Path):
+    # Its teardown is `down --volumes`: on `annadata` it would delete the dev stack's data.
+    for argv in (["--project-name", "annadata"], ["--image-tag=old"]):
+        done = _harness("smoke", *argv, DOCKER_HOST=f"unix://{tmp_path}/no.sock")
+        assert done.returncode == 2
+        assert done.stderr.strip().startswith(f"error: smoke: {argv[0].split('=')[0]} is set by")
+
+
+def test_contract_against_a_base_that_does_not_exist_fails_before_any_work(tmp_path: Path):
+    done = _harness("contract", "--base", "origin/mian", DOCKER_HOST=f"unix://{tmp_path}/no.sock")
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("error: git ref 'origin/mian' names no commit in ")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from harness import git
 from harness.contract import check as contract
 from harness.contract.openapi_diff import dump
+from harness.errors import HarnessError
 
 from .test_breaking import BEFORE
 
@@ -47,14 +49,14 @@ def _change(repo: Path, spec: dict[str, Any]) -> None:
 
 
 def test_the_default_base_is_the_merge_base_with_main(repo: Path):
-    assert contract.default_base(repo) == _git(repo, "rev-parse", "main")
+    assert git.default_base(repo) == _git(repo, "rev-parse", "main")
 
 
 def test_removing_an_endpoint_on_a_branch_is_breaking_with_rule_and_pointer(repo: Path):
     after = copy.deepcopy(BEFORE)
     del after["paths"]["/api/v1/models"]
     _change(repo, after)
-    found, accepted = contract.breaking_against(repo, SPEC, contract.default_base(repo))
+    found, accepted = contract.breaking_against(repo, SPEC, git.default_base(repo))
     assert [(f.rule, f.pointer) for f in found if f.breaking] == [
         ("api-removed-without-deprecation", "/paths/~1api~1v1~1models/get")
     ]
@@ -90,3 +92,35 @@ def test_a_spec_new_on_the_branch_has_no_base_to_compare(repo: Path):
     (repo / other).parent.mkdir(parents=True)
     (repo / other).write_text(dump(BEFORE))
     assert contract.breaking_against(repo, other, "main") is None
+
+
+def test_a_base_ref_that_names_no_commit_is_an_error_not_a_silent_pass(repo: Path):
+    with pytest.raises(HarnessError) as refused:
+        git.resolve(repo, "mian")
+    assert str(refused.value).startswith("git ref 'mian' names no commit in ")
+    assert "\n" not in str(refused.value)
+    assert git.resolve(repo, "main") == _git(repo, "rev-parse", "main")
+
+
+def test_tightening_request_constraints_on_a_branch_is_breaking_until_the_major_is_raised(
+    repo: Path,
+):
+    after = copy.deepcopy(BEFORE)
+    job_in = after["components"]["schemas"]["JobIn"]
+    job_in["properties"]["records"]["maxItems"] = 100
+    after["paths"]["/api/v1/jobs"]["post"]["parameters"][1]["schema"]["pattern"] = "^t_ha$"
+    _change(repo, after)
+    base = git.default_base(repo)
+    found, accepted = contract.breaking_against(repo, SPEC, base)
+    jobs = "/paths/~1api~1v1~1jobs/post"
+    assert sorted((f.rule, f.pointer) for f in found if f.breaking) == [
+        ("request-parameter-pattern-added", f"{jobs}/parameters/1/schema/pattern"),
+        ("request-property-max-items-set",
+         f"{jobs}/requestBody/content/application~1json/schema/properties/records/maxItems"),
+    ]  # fmt: skip
+    assert not accepted
+    after["info"]["version"] = "2.0.0"
+    _change(repo, after)
+    found, accepted = contract.breaking_against(repo, SPEC, base)
+    assert accepted
+    assert sum(f.breaking for f in found) == 2

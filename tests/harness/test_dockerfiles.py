@@ -76,4 +76,4 @@ def test_first_difference_points_at_the_edited_line(registry_root):
     edited = lines.index("USER 10001:10001") + 1
     lines[edited - 1] = "USER root"
     (registry_root / rel).write_text("\n".join(lines) + "\n")
-    assert dockerfiles.first_difference(registry_root, reg, rel) == edited
+    assert dockerfiles.first_drifted_line(registry_root, reg, rel) == edited

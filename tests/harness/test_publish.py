@@ -26,7 +26,7 @@ def test_tags_are_sha_branch_version_and_latest_only_from_main(branch, version, 
 
 
 def test_the_plan_names_every_component_under_the_registry(registry_root: Path):
-    pushes = publish.plan(registry_root, "ghcr.io/annadata/", "abc123", "main", None)
+    pushes = publish.plan(registry.load(registry_root), "ghcr.io/annadata/", "abc123", "main", None)
     assert [p.component for p in pushes][:2] == [
         "protein_engineering.backend",
         "protein_engineering.frontend",
@@ -41,10 +41,10 @@ def test_the_plan_names_every_component_under_the_registry(registry_root: Path):
 
 
 def test_an_owner_in_capitals_is_lowercased_and_nonsense_is_refused(registry_root: Path):
-    pushes = publish.plan(registry_root, "ghcr.io/Annadata", "abc123", None, None)
+    pushes = publish.plan(registry.load(registry_root), "ghcr.io/Annadata", "abc123", None, None)
     assert pushes[0].targets == ("ghcr.io/annadata/annadata-protein_engineering-backend:abc123",)
     with pytest.raises(HarnessError, match=re.escape("give e.g. ghcr.io/<owner>")):
-        publish.plan(registry_root, "ghcr.io/ann data", "abc123", None, None)
+        publish.plan(registry.load(registry_root), "ghcr.io/ann data", "abc123", None, None)
 
 
 def _git(repo: Path, *argv: str) -> None:

@@ -95,3 +95,74 @@ def test_route_hosts_are_hyphenated_and_only_for_served_components(registry_root
     assert reg.component("msp_mitra.backend").route_host == "msp-mitra.api.localhost"
     assert reg.component("msp_mitra.frontend").route_host == "msp-mitra.localhost"
     assert reg.component("worker.worker").route_host is None
+
+
+def _write(root: Path, text: str | bytes) -> None:
+    target = root / "services.json"
+    target.unlink()
+    if isinstance(text, bytes):
+        target.write_bytes(text)
+    else:
+        target.write_text(text)
+
+
+def _error(root: Path) -> str:
+    with pytest.raises(HarnessError) as caught:
+        registry.load(root)
+    message = str(caught.value)
+    assert "\n" not in message, message
+    return message
+
+
+def test_a_name_with_a_trailing_newline_is_refused(registry_root: Path):
+    # Python's `$` matches before a final newline; JSON Schema's (ECMA-262) does not.
+    text = (registry_root / "services.json").read_text()
+    _write(registry_root, text.replace('"soil_health": {', '"soil_health\\n": {'))
+    assert "invalid name 'soil_health\\n'" in _error(registry_root)
+    schema = registry.schema(registry_root)
+    assert not registry.validator(schema["$defs"]["name"]).is_valid("soil_health\n")
+    assert registry.validator(schema["$defs"]["name"]).is_valid("soil_health")
+
+
+def test_a_pattern_failure_names_the_field_and_pattern_not_an_unknown_key(registry_root: Path):
+    text = (registry_root / "services.json").read_text()
+    _write(registry_root, text.replace('"services/soil_health/backend"', '"Soil Health/backend"'))
+    message = _error(registry_root)
+    line = next(
+        n for n, ln in enumerate(text.splitlines(), 1) if "services/soil_health/backend" in ln
+    )
+    assert message.startswith(f"services.json:{line}: "), message
+    assert "services.soil_health.components.backend.directory: 'Soil Health/backend' does " in (
+        message
+    )
+    assert "unknown key" not in message
+
+
+def test_a_duplicate_key_inside_an_entry_is_reported_at_its_own_line(registry_root: Path):
+    text = (registry_root / "services.json").read_text()
+    marker = '"port": 8003,'
+    line = next(n for n, ln in enumerate(text.splitlines(), 1) if marker in ln)
+    _write(registry_root, text.replace(marker, f'{marker}\n          "port": 8013,'))
+    assert _error(registry_root).startswith(f"services.json:{line + 1}: duplicate key 'port'")
+
+
+def test_bytes_that_are_not_utf8_are_named_with_their_line(registry_root: Path):
+    _write(registry_root, b'{\n  "services": {\n    "caf\xe9": {}\n  }\n}\n')
+    message = _error(registry_root)
+    assert message.startswith("services.json:3: the service registry is not UTF-8 text")
+    assert "byte 0xe9" in message
+
+
+def test_json_nested_thousands_deep_is_refused_without_a_traceback(registry_root: Path):
+    _write(registry_root, "[" * 100_000 + "]" * 100_000)
+    assert "nested too deeply to read" in _error(registry_root)
+
+
+def test_a_registry_that_is_a_device_or_huge_is_refused(registry_root: Path):
+    target = registry_root / "services.json"
+    target.unlink()
+    target.symlink_to("/dev/zero")
+    assert "is not a regular file (it resolves to /dev/zero)" in _error(registry_root)
+    target.unlink()
+    target.write_text(" " * (2 * 1024 * 1024))
+    assert "is over 1024 kB" in _error(registry_root)

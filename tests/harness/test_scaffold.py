@@ -95,7 +95,7 @@ def test_a_backend_is_copied_and_registered_everywhere(repo: Path, capsys):
     backend = repo / "services/pest_alerts/backend"
     texts = [p.read_text() for p in backend.rglob("*") if p.is_file()]
     assert not any(re.search(r"__[A-Z_]+__", t) for t in texts)
-    assert 'SERVICE_NAME = "pest_alerts"' in (backend / "app.py").read_text()
+    assert 'SERVICE_NAME = "pest_alerts"' in (backend / "config.py").read_text()
     assert "title: pest_alerts" in (backend / "openapi.yaml").read_text()
     assert f"ARG SERVICE_DIR=services/pest_alerts/backend\nARG SERVICE_PORT={port}" in (
         (backend / "Dockerfile").read_text()

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
+import pytest
 from ruamel.yaml import YAML
 
 from harness import proc
-from harness.docker import compose, stack
-from harness.docker.stack import Stack
+from harness.docker import compose, owners, stack
+from harness.docker.stack import Stack, StackError
 
 from .conftest import FakeDocker, ok
 
@@ -103,3 +105,47 @@ def test_an_oom_killed_service_is_named_with_the_fix(tmp_path: Path):
                   str(tmp_path), "--file", str(tmp_path / "c.yml"), "ps")] = ok(ps)  # fmt: skip
     headline = s._diagnose(proc.Result((), 1, "", "container p-web-1 is restarting"))
     assert "web killed by the OOM killer: raise its memory limit" in headline
+
+
+def test_a_project_that_already_exists_is_refused_and_left_alone(tmp_path: Path, monkeypatch):
+    # `--project-name annadata` once pointed a run's teardown at the dev stack's volume.
+    monkeypatch.setattr(owners, "records_dir", lambda: tmp_path / "owners")
+    fake = FakeDocker(
+        {
+            ("docker", "ps"): ok("c0ffee\n"),
+            ("docker", "network", "ls"): ok(""),
+            ("docker", "volume", "ls"): ok("annadata_pgdata\n"),
+        }
+    )
+    s = Stack(tmp_path, [tmp_path / "c.yml"], name="annadata", report_dir=tmp_path / "r",
+              run=fake, say=lambda _line: None)  # fmt: skip
+    with pytest.raises(StackError) as refused, s:
+        pytest.fail("the stack must not come up")
+    message = str(refused.value)
+    assert message.startswith("compose project 'annadata' already exists (1 containers, 1 volumes)")
+    assert "\n" not in message
+    # Nothing was run against the project: no up, no down, no removal.
+    assert not [c for c in fake.calls if c[:2] == ("docker", "compose") or "rm" in c]
+    assert not (tmp_path / "owners").exists() or not list((tmp_path / "owners").iterdir())
+
+
+def test_an_orphaned_stack_is_removed_and_a_live_one_is_not(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(owners, "records_dir", lambda: tmp_path)
+    owners.record("live-run")  # this process: alive
+    (tmp_path / "dead-run.json").write_text(json.dumps({"pid": 2**22 + 1, "start": "1"}))
+    (tmp_path / "reused-pid.json").write_text(json.dumps({"pid": os.getpid(), "start": "0"}))
+    fake = FakeDocker(
+        {
+            ("docker", "ps"): ok("c1\n"),
+            ("docker", "network", "ls"): ok("n1\n"),
+            ("docker", "volume", "ls"): ok(""),
+            ("docker", "rm"): ok(),
+            ("docker", "network", "rm"): ok(),
+        }
+    )
+    said: list[str] = []
+    assert owners.reap(fake, said.append) == ["dead-run", "reused-pid"]
+    assert ("docker", "rm", "--force", "--volumes", "c1") in fake.calls
+    assert ("docker", "network", "rm", "n1") in fake.calls
+    assert len(said) == 2
+    assert [p.stem for p in tmp_path.glob("*.json")] == ["live-run"]

@@ -121,3 +121,22 @@ def test_the_command_fails_with_the_pointer_and_writes_sarif(pristine: Path, tmp
     line = _expected_line(repo, case["expect"][0])
     assert f"docker-compose.yml:{line}: ANN004 redis: port" in done.stdout
     assert json.loads(sarif.read_text())["version"] == "2.1.0"
+
+
+@pytest.mark.parametrize(
+    "case_name", ["ann011-compose-duplicate-key", "ann011-compose-is-a-list", "ann011-alias-bomb"]
+)
+def test_a_hostile_compose_file_is_a_finding_of_the_whole_lint(
+    case_name: str, pristine: Path, tmp_path: Path
+):
+    repo = tmp_path / "repo"
+    shutil.copytree(pristine, repo)
+    _apply(tomllib.loads((CORPUS / f"{case_name}.toml").read_text()), repo)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "--root", str(repo), "lint"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "docker-compose.yml:" in done.stdout
+    assert "ANN011" in done.stdout

@@ -15,8 +15,7 @@ import httpx
 import pytest
 
 from harness import paths, proc, publish, registry
-from harness.bases import no_registry, standin_build
-from harness.docker import images
+from harness.docker.prepare import prepare
 
 ROOT = paths.repo_root(Path(__file__))
 COMPONENT = "protein_engineering.backend"
@@ -45,11 +44,8 @@ def _wait_for(url: str, what: str, timeout: float = 60) -> None:
 @pytest.fixture(scope="module")
 def local_registry() -> Iterator[str]:
     """host:port of a throwaway registry; removed (with its storage) afterwards."""
-    if no_registry.decide().on:
-        standin_build.build(ROOT, only=["registry"])
-        image = no_registry.image_env(ROOT)["REGISTRY_IMAGE"]
-    else:
-        image = "registry:2"
+    reg = registry.load(ROOT)
+    image = prepare(ROOT, reg, []).image_env.get("REGISTRY_IMAGE", "registry:2")
     cid = _docker("run", "-d", "--label", LABEL, "-p", "127.0.0.1::5000", image).stdout.strip()
     try:
         port = _docker("port", cid, "5000/tcp").stdout.splitlines()[0].rsplit(":", 1)[1]
@@ -62,9 +58,8 @@ def local_registry() -> Iterator[str]:
 def test_push_forget_pull_by_digest_run_and_health(local_registry: str, tmp_path: Path):
     reg = registry.load(ROOT)
     comp = reg.component(COMPONENT)
-    images.build(ROOT, [comp.ref], mode=no_registry.decide())
-    sha = images.git_sha(ROOT)
-    item = next(p for p in publish.plan(ROOT, local_registry, sha, "main", None)
+    sha = prepare(ROOT, reg, [comp]).tag
+    item = next(p for p in publish.plan(reg, local_registry, sha, "main", None)
                 if p.component == COMPONENT)  # fmt: skip
     pushed = publish.push([item])
     assert [ref for ref, _ in pushed] == list(item.targets)

@@ -18,7 +18,8 @@ import httpx
 import pytest
 
 from harness import paths, registry, smoke
-from harness.docker import compose, images
+from harness.docker import compose
+from harness.docker.prepare import prepare
 from harness.docker.stack import Stack, StackError
 from harness.registry import Component
 
@@ -102,31 +103,31 @@ def docker_services(
 ) -> Iterator[Stack]:
     """The running stack (harness.docker.stack.Stack), always torn down unless --keep."""
     say = _terminal(pytestconfig)
+    profiles = pytestconfig.getoption("profiles")
+    # Built by `nox -s smoke` (or `nox -s build` before a run by hand): only checked here.
+    prepared = prepare(ROOT, _registry(), _active(pytestconfig), build=False, say=say)
     stack = smoke.stack_for(
         ROOT,
+        _registry(),
         project=docker_compose_project_name,
-        profiles=pytestconfig.getoption("profiles"),
-        tag=pytestconfig.getoption("image_tag") or images.git_sha(ROOT),
+        profiles=profiles,
+        tag=pytestconfig.getoption("image_tag") or prepared.tag,
+        image_env=prepared.image_env,
         wait_timeout=pytestconfig.getoption("wait_timeout"),
         say=say,
     )
     try:
-        try:
-            stack.up()
-            smoke.wait_for_routes(
-                stack, _registry(), pytestconfig.getoption("profiles"), smoke.ROUTES_TIMEOUT
-            )
-        except StackError as exc:
-            stack.down()
-            # One line for the whole run, not the same error repeated for every test.
-            pytest.exit(str(exc), returncode=1)
-        checks_started = time.monotonic()
-        yield stack
-        stack.timings["checks"] = time.monotonic() - checks_started
-        if pytestconfig.getoption("keep"):
-            say(stack.keep())  # down() below is then a no-op
+        with stack:
+            smoke.wait_for_routes(stack, _registry(), profiles, smoke.ROUTES_TIMEOUT)
+            checks_started = time.monotonic()
+            yield stack
+            stack.timings["checks"] = time.monotonic() - checks_started
+            if pytestconfig.getoption("keep"):
+                say(stack.keep())  # the teardown on leaving `with` is then a no-op
+    except StackError as exc:
+        # One line for the whole run, not the same error repeated for every test.
+        pytest.exit(str(exc), returncode=1)
     finally:
-        stack.down()
         stack.report_dir.mkdir(parents=True, exist_ok=True)
         (stack.report_dir / smoke.TIMINGS_FILE).write_text(json.dumps(stack.timings))
 

@@ -18,12 +18,16 @@ import httpx
 import pytest
 
 from harness import proc
+from harness.docker import owners
 from harness.docker.stack import Stack, StackError
 
 from .conftest import FIXTURE, ROOT, make_stack
 
 pytestmark = pytest.mark.docker
 HOLDER = Path(__file__).parent / "hold_stack.py"
+# Bounds for a deliberately loaded machine: generous, so that only a hang fails them.
+START_DEADLINE_S = 300
+TEARDOWN_DEADLINE_S = 900
 
 
 def test_a_service_that_exits_at_start_fails_the_run_with_its_last_log_lines(
@@ -88,21 +92,17 @@ def test_a_taken_host_port_does_not_matter(project: str, tmp_path: Path, probe_i
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 @pytest.mark.parametrize("when", ["while-waiting", "once-up"])
-def test_an_interrupted_run_tears_down(
-    project: str, tmp_path: Path, probe_image: str, signum: int, when: str
+def test_an_interrupted_run_tears_down_on_a_loaded_machine(
+    project: str, tmp_path: Path, probe_image: str, machine_load: None, signum: int, when: str
 ) -> None:
     # "while-waiting": interrupted inside `up --wait` (sulky never turns healthy).
-    profile, wait = ("sulky", "120") if when == "while-waiting" else ("default", "60")
-    holder = subprocess.Popen(
-        [sys.executable, str(HOLDER), str(ROOT), project, str(tmp_path / "r"), probe_image,
-         profile, wait],
-        stdout=subprocess.PIPE, text=True, start_new_session=True,
-    )  # fmt: skip
+    profile, wait = ("sulky", "300") if when == "while-waiting" else ("default", "300")
+    holder = _hold(project, tmp_path, probe_image, profile, wait)
     try:
         _wait_for(holder, project, up=when == "once-up")
         # To the whole process group, as a terminal's Ctrl-C is.
         os.killpg(holder.pid, signum)
-        out, _ = holder.communicate(timeout=120)
+        out, _ = holder.communicate(timeout=TEARDOWN_DEADLINE_S)
     finally:
         if holder.poll() is None:
             holder.kill()
@@ -110,20 +110,48 @@ def test_an_interrupted_run_tears_down(
     assert out.splitlines()[-2:] == ["INTERRUPTED", "DOWN"]
 
 
+def test_a_killed_run_is_removed_by_the_next_stack(
+    project: str, tmp_path: Path, probe_image: str
+) -> None:
+    holder = _hold(project, tmp_path, probe_image, "default", "300")
+    try:
+        _wait_for(holder, project, up=True)
+        # SIGKILL: no handler, no finally. Only the owner record says whose stack it was.
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=60)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert Stack(ROOT, [FIXTURE], name=project, report_dir=tmp_path).leftovers()["containers"]
+    said: list[str] = []
+    assert project in owners.reap(say=said.append)
+    assert said == [f"harness: removed stack {project}, left behind by a process that was killed"]
+    # The `project` fixture asserts that nothing is left.
+
+
+def _hold(
+    project: str, tmp_path: Path, image: str, profile: str, wait: str
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(HOLDER), str(ROOT), project, str(tmp_path / "r"), image,
+         profile, wait],
+        stdout=subprocess.PIPE, text=True, start_new_session=True,
+    )  # fmt: skip
+
+
 def _failure(stack: Stack) -> str:
     """The StackError of a stack that must not come up (torn down either way)."""
     try:
-        stack.up()
+        with stack:
+            pass
     except StackError as exc:
         return str(exc)
-    finally:
-        stack.down()
     pytest.fail("the broken stack came up healthy")
 
 
 def _wait_for(holder: subprocess.Popen[str], project: str, up: bool) -> None:
     """Until the holder says UP, or (not up) its containers exist."""
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + START_DEADLINE_S
     probe = Stack(ROOT, [FIXTURE], name=project, report_dir=Path("/nonexistent"))
     while time.monotonic() < deadline:
         assert holder.poll() is None, "the holder exited early"
@@ -136,4 +164,4 @@ def _wait_for(holder: subprocess.Popen[str], project: str, up: bool) -> None:
             return
         else:
             time.sleep(0.3)
-    pytest.fail("the fixture stack did not start within 90s")
+    pytest.fail(f"the fixture stack did not start within {START_DEADLINE_S}s")

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness import paths, proc
 from harness.bases import standins
@@ -39,7 +40,7 @@ APT_CLEAN = (
 
 
 @dataclass(frozen=True)
-class Outcome:
+class StandInBuild:
     """What happened to one stand-in in a bases run."""
 
     name: str
@@ -73,7 +74,7 @@ def build(
     force: bool = False,
     run: proc.Runner = proc.run,
     say: Callable[[str], None] = print,
-) -> list[Outcome]:
+) -> list[StandInBuild]:
     """Build every stand-in whose recipe changed (and what builds on it); write the env file."""
     items = standins.load(root)
     unknown = sorted(set(only) - set(items))
@@ -87,7 +88,9 @@ def build(
             continue
         started = time.monotonic()
         if not force and current_hash(s.tag, run) == hashes[name]:
-            outcomes.append(Outcome(name, s.tag, "up to date", time.monotonic() - started, None))
+            outcomes.append(
+                StandInBuild(name, s.tag, "up to date", time.monotonic() - started, None)
+            )
             continue
         say(f"bases: building {s.tag} (stand-in for {s.stands_in_for})")
         old_id = image_info.inspect(s.tag, "{{.Id}}", run)
@@ -99,7 +102,7 @@ def build(
             # The replaced image is now untagged; drop it unless a container still uses it.
             run(["docker", "image", "rm", old_id], timeout=60)
         size = image_info.size_mb(s.tag, run)
-        outcomes.append(Outcome(name, s.tag, "built", time.monotonic() - started, size))
+        outcomes.append(StandInBuild(name, s.tag, "built", time.monotonic() - started, size))
     write_env_file(root, items)
     return outcomes
 
@@ -194,7 +197,7 @@ def _ensure_debootstrap(run: proc.Runner) -> None:
         raise HarnessError(f"bases: could not install debootstrap ({done.last_error_line()})")
 
 
-def _customise(rootfs: Path, spec: dict) -> None:
+def _customise(rootfs: Path, spec: dict[str, Any]) -> None:
     policy = rootfs / "usr/sbin/policy-rc.d"
     policy.write_text(POLICY_RC_D, encoding="utf-8")
     policy.chmod(0o755)

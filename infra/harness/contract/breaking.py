@@ -32,12 +32,47 @@ RULES = {
     "response-property-became-optional": "response property became optional",
     "response-property-became-nullable": "response property became nullable",
 }
+# Request constraints a new version can tighten, for parameters and body properties alike:
+# keyword -> (oasdiff's rule stem, the direction that refuses values the old one accepted).
+# A bound set where there was none tightens too (oasdiff's -set rules).
+BOUNDS = {
+    "maximum": ("max", "decreased"),
+    "exclusiveMaximum": ("exclusive-max", "decreased"),
+    "maxLength": ("max-length", "decreased"),
+    "maxItems": ("max-items", "decreased"),
+    "minimum": ("min", "increased"),
+    "exclusiveMinimum": ("exclusive-min", "increased"),
+    "minLength": ("min-length", "increased"),
+    "minItems": ("min-items", "increased"),
+}
+
+
+def _constraint_rules() -> dict[str, str]:
+    """The tightened-constraint rules of request parameters and of request body properties."""
+    rules = {}
+    for kind in ("parameter", "property"):
+        for stem, way in BOUNDS.values():
+            for change in (way, "set"):
+                rules[f"request-{kind}-{stem}-{change}"] = (
+                    f"request {kind} {stem.replace('-', ' ')} {change}"
+                )
+        # Whether one regex accepts all another does is not decided here: any new pattern may
+        # refuse a value the old one took, so a changed pattern counts as a tightening.
+        rules[f"request-{kind}-pattern-added"] = f"request {kind} pattern added"
+        rules[f"request-{kind}-pattern-changed"] = f"request {kind} pattern changed"
+        rules[f"request-{kind}-became-enum"] = f"request {kind} restricted to an enum"
+    return rules
+
+
+RULES.update(_constraint_rules())
 # Schema nesting deeper than this is not compared (and recursive schemas stop here).
 MAX_DEPTH = 12
+# Where a finding is: the raw segments of its JSON pointer.
+Where = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
-class Finding:
+class Change:
     """One difference: a breaking rule, or (breaking=False) an additive change."""
 
     rule: str
@@ -46,7 +81,7 @@ class Finding:
     breaking: bool = True
 
 
-def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Finding]:
+def compare(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[Change]:
     """Every breaking change (and additive change, as info) from old to new."""
     return list(_Comparison(old, new).run())
 
@@ -68,7 +103,7 @@ class _Comparison:
     def __init__(self, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         self.old, self.new = old, new
 
-    def run(self) -> Iterator[Finding]:
+    def run(self) -> Iterator[Change]:
         old_ops, new_ops = operations(self.old), operations(self.new)
         for path, method in sorted(set(old_ops) | set(new_ops)):
             at = ("paths", path, method)
@@ -78,13 +113,15 @@ class _Comparison:
                     yield _f("api-removed-without-deprecation", at, name)
                 continue
             if (path, method) not in old_ops:
-                yield Finding("api-added", pointer(*at), f"{name}: operation added", False)
+                yield Change("api-added", pointer(*at), f"{name}: operation added", False)
                 continue
             yield from self._operation(old_ops[(path, method)], new_ops[(path, method)], at)
 
     # --- one operation ---------------------------------------------------------------------
 
-    def _operation(self, old: Mapping, new: Mapping, at: tuple) -> Iterator[Finding]:
+    def _operation(
+        self, old: Mapping[str, Any], new: Mapping[str, Any], at: Where
+    ) -> Iterator[Change]:
         yield from self._parameters(old.get("parameters") or [], new.get("parameters") or [], at)
         yield from self._request_body(old.get("requestBody"), new.get("requestBody"), at)
         old_responses, new_responses = old.get("responses") or {}, new.get("responses") or {}
@@ -107,8 +144,10 @@ class _Comparison:
                         0,
                     )
 
-    def _parameters(self, old: list, new: list, at: tuple) -> Iterator[Finding]:
-        def keyed(params: list, spec: Mapping) -> dict[tuple[str, str], tuple[int, Mapping]]:
+    def _parameters(self, old: list[Any], new: list[Any], at: Where) -> Iterator[Change]:
+        def keyed(
+            params: list[Any], spec: Mapping[str, Any]
+        ) -> dict[tuple[str, str], tuple[int, Mapping[str, Any]]]:
             resolved = [self._deref(p, spec) for p in params]
             return {(p.get("in", ""), p.get("name", "")): (i, p) for i, p in enumerate(resolved)}
 
@@ -120,7 +159,7 @@ class _Comparison:
                 if param.get("required"):
                     yield _f("new-required-request-parameter", here, label)
                 else:
-                    yield Finding("new-optional-request-parameter", pointer(*here), label, False)
+                    yield Change("new-optional-request-parameter", pointer(*here), label, False)
                 continue
             before = old_by[key][1]
             if param.get("required") and not before.get("required"):
@@ -129,7 +168,7 @@ class _Comparison:
                 before.get("schema"), param.get("schema"), (*here, "schema"), "parameter", label
             )
 
-    def _request_body(self, old: Any, new: Any, at: tuple) -> Iterator[Finding]:
+    def _request_body(self, old: Any, new: Any, at: Where) -> Iterator[Change]:
         if new is None:
             return
         new_body = self._deref(new, self.new)
@@ -151,7 +190,7 @@ class _Comparison:
 
     # --- schemas -----------------------------------------------------------------------------
 
-    def _request_schema(self, old: Any, new: Any, at: tuple, depth: int) -> Iterator[Finding]:
+    def _request_schema(self, old: Any, new: Any, at: Where, depth: int) -> Iterator[Change]:
         """New requirements a client's existing request may not meet."""
         if old is None or new is None or depth > MAX_DEPTH:
             return
@@ -169,7 +208,7 @@ class _Comparison:
                     yield _f("new-required-request-property", here, f"property {name!r}")
                 else:
                     label = f"property {name!r}"
-                    yield Finding("new-optional-request-property", pointer(*here), label, False)
+                    yield Change("new-optional-request-property", pointer(*here), label, False)
                 continue
             if name in new_required and name not in old_required:
                 yield _f("request-property-became-required", here, f"property {name!r}")
@@ -183,8 +222,8 @@ class _Comparison:
             )
 
     def _request_value(
-        self, old: Any, new: Any, at: tuple, kind: str, label: str
-    ) -> Iterator[Finding]:
+        self, old: Any, new: Any, at: Where, kind: str, label: str
+    ) -> Iterator[Change]:
         """Type and enum rules for one request parameter or property."""
         if old is None or new is None:
             return
@@ -201,8 +240,12 @@ class _Comparison:
                     (*at, "enum"),
                     f"{label}: {', '.join(map(repr, removed))}",
                 )
+        elif "enum" in new_core and "const" not in old_core:
+            only = ", ".join(map(repr, new_core["enum"]))
+            yield _f(f"request-{kind}-became-enum", (*at, "enum"), f"{label}: only {only}")
+        yield from _tightened(old_core, new_core, at, kind, label)
 
-    def _response_schema(self, old: Any, new: Any, at: tuple, depth: int) -> Iterator[Finding]:
+    def _response_schema(self, old: Any, new: Any, at: Where, depth: int) -> Iterator[Change]:
         """What a client may rely on in a response and may no longer get."""
         if old is None or new is None or depth > MAX_DEPTH:
             return
@@ -227,7 +270,7 @@ class _Comparison:
             yield from self._response_schema(schema, new_props[name], here, depth + 1)
         for name in new_props.keys() - old_props.keys():
             here = (*at, "properties", name)
-            yield Finding("response-property-added", pointer(*here), f"property {name!r}", False)
+            yield Change("response-property-added", pointer(*here), f"property {name!r}", False)
         if "items" in old_core and "items" in new_core:
             yield from self._response_schema(
                 old_core["items"], new_core["items"], (*at, "items"), depth + 1
@@ -268,6 +311,35 @@ class _Comparison:
         return resolved, nullable
 
 
+def _tightened(
+    old: Mapping[str, Any], new: Mapping[str, Any], at: Where, kind: str, label: str
+) -> Iterator[Change]:
+    """Bounds lowered, raised or set, and patterns added or changed, on one request value."""
+    for keyword, (stem, way) in BOUNDS.items():
+        before, after = _bound(old, keyword), _bound(new, keyword)
+        if after is None or after == before:
+            continue
+        here = (*at, keyword)
+        if before is None:
+            yield _f(f"request-{kind}-{stem}-set", here, f"{label}: {keyword} {after:g}")
+        elif after < before if way == "decreased" else after > before:
+            yield _f(
+                f"request-{kind}-{stem}-{way}", here, f"{label}: {keyword} {before:g} -> {after:g}"
+            )
+    before, after = old.get("pattern"), new.get("pattern")
+    if after is not None and after != before:
+        change = "added" if before is None else "changed"
+        shown = f"{after!r}" if before is None else f"{before!r} -> {after!r}"
+        yield _f(f"request-{kind}-pattern-{change}", (*at, "pattern"), f"{label}: {shown}")
+
+
+def _bound(schema: Mapping[str, Any], keyword: str) -> float | None:
+    # OpenAPI 3.0's boolean exclusiveMaximum/exclusiveMinimum is a flag, not a bound, and is
+    # skipped (FastAPI writes 3.1, where both are numbers); float(True) would read it as 1.
+    value = schema.get(keyword)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 def _type_of(schema: Mapping[str, Any]) -> str | None:
     kind = schema.get("type")
     if isinstance(kind, list):
@@ -275,5 +347,5 @@ def _type_of(schema: Mapping[str, Any]) -> str | None:
     return str(kind) if kind else None
 
 
-def _f(rule: str, at: tuple, what: str) -> Finding:
-    return Finding(rule, pointer(*at), f"{RULES[rule]}: {what}")
+def _f(rule: str, at: Where, what: str) -> Change:
+    return Change(rule, pointer(*at), f"{RULES[rule]}: {what}")

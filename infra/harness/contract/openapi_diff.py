@@ -32,7 +32,7 @@ def dump(spec: Mapping[str, Any]) -> str:
     """The document as YAML in the committed files' style (block style, keys in order)."""
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # keep the generator's key order
+    yaml.sort_base_mapping_type_on_output = False  # type: ignore[assignment]  # keep key order
     yaml.width = 4096
     out = io.StringIO()
     yaml.dump(_plain(spec), out)
@@ -62,19 +62,21 @@ def operations(spec: Mapping[str, Any]) -> dict[tuple[str, str], Any]:
     }
 
 
-def first_difference(a: Any, b: Any, at: tuple[str | int, ...] = ()) -> tuple | None:
+def first_differing_path(
+    a: Any, b: Any, at: tuple[str | int, ...] = ()
+) -> tuple[str | int, ...] | None:
     """The path to the first place a and b differ, or None when equal."""
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         for key in [*a, *(k for k in b if k not in a)]:
             if key not in a or key not in b:
                 return (*at, key)
-            found = first_difference(a[key], b[key], (*at, key))
+            found = first_differing_path(a[key], b[key], (*at, key))
             if found is not None:
                 return found
         return None
     if isinstance(a, list) and isinstance(b, list):
         for i, (x, y) in enumerate(zip(a, b, strict=False)):
-            found = first_difference(x, y, (*at, i))
+            found = first_differing_path(x, y, (*at, i))
             if found is not None:
                 return found
         return None if len(a) == len(b) else (*at, min(len(a), len(b)))
@@ -95,7 +97,7 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[str
         elif key not in old_ops:
             yield f"{label}: added"
         elif old_ops[key] != new_ops[key]:
-            where = first_difference(old_ops[key], new_ops[key]) or ()
+            where: tuple[str | int, ...] = first_differing_path(old_ops[key], new_ops[key]) or ()
             yield f"{label}: changed at {pointer('paths', key[0], key[1], *where)}"
     old_schemas = (old.get("components") or {}).get("schemas") or {}
     new_schemas = (new.get("components") or {}).get("schemas") or {}
@@ -105,13 +107,13 @@ def _differences(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[str
         elif name not in old_schemas:
             yield f"schema {name}: added"
         elif old_schemas[name] != new_schemas[name]:
-            where = first_difference(old_schemas[name], new_schemas[name]) or ()
+            where = first_differing_path(old_schemas[name], new_schemas[name]) or ()
             yield f"schema {name}: changed at {pointer('components', 'schemas', name, *where)}"
     rest_old = _without_covered(old)
     rest_new = _without_covered(new)
-    where = first_difference(rest_old, rest_new)
-    if where is not None:
-        yield f"document: changed at {pointer(*where)}"
+    rest = first_differing_path(rest_old, rest_new)
+    if rest is not None:
+        yield f"document: changed at {pointer(*rest)}"
 
 
 def _without_covered(spec: Mapping[str, Any]) -> dict[str, Any]:

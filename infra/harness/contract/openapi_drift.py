@@ -29,7 +29,7 @@ def generate(backend_dir: Path) -> dict[str, Any]:
         os.environ.pop(name, None)
     sys.path.insert(0, str(backend_dir.resolve()))
     module = importlib.import_module("app")
-    return json.loads(json.dumps(module.app.openapi()))
+    return dict(json.loads(json.dumps(module.app.openapi())))
 
 
 def report(
@@ -80,8 +80,8 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-# --- as a pytest plugin (`-p harness.contract.openapi_drift`): the unit run checks drift in the same
-# process, reusing the app its tests imported (one import instead of two per backend).
+# --- as a pytest plugin (`-p harness.contract.openapi_drift`): the unit run checks drift in
+# the same process, reusing the app its tests imported (one import instead of two per backend).
 
 
 def pytest_addoption(parser: Any) -> None:

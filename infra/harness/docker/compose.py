@@ -16,6 +16,30 @@ ENV_TEMPLATE = ".env.example"
 OVERRIDE_SAMPLE = "docker-compose.override.yml.sample"
 # Every profile at once (compose's own wildcard).
 ALL_PROFILES = "*"
+PROJECT_LABEL = "com.docker.compose.project"
+# What a project leaves on the engine: how to list it by label, and how to remove it.
+_RESOURCES = {
+    "containers": (("docker", "ps", "--all", "--quiet"), ("docker", "rm", "--force", "--volumes")),
+    "networks": (("docker", "network", "ls", "--quiet"), ("docker", "network", "rm")),
+    "volumes": (("docker", "volume", "ls", "--quiet"), ("docker", "volume", "rm", "--force")),
+}
+REMOVE_TIMEOUT = 300
+
+
+def leftovers(project: str, run: proc.Runner = proc.run) -> dict[str, list[str]]:
+    """Containers, networks and volumes labelled with project, by kind."""
+    label = f"label={PROJECT_LABEL}={project}"
+    return {
+        kind: run([*listing, "--filter", label], timeout=60).stdout.split()
+        for kind, (listing, _) in _RESOURCES.items()
+    }
+
+
+def remove(left: dict[str, list[str]], run: proc.Runner = proc.run) -> None:
+    """Force-remove what leftovers() found (containers first: they hold networks, volumes)."""
+    for kind, (_, removal) in _RESOURCES.items():
+        if left.get(kind):
+            run([*removal, *left[kind]], timeout=REMOVE_TIMEOUT, shielded=True)
 
 
 def unique_name(prefix: str) -> str:
@@ -62,8 +86,8 @@ class Project:
             return []
         text = done.stdout.strip()
         if text.startswith("["):  # older compose prints one JSON array
-            return json.loads(text)
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+            return list(json.loads(text))
+        return [dict(json.loads(line)) for line in text.splitlines() if line.strip()]
 
     def host_port(self, service: str, container_port: int) -> int | None:
         """The 127.0.0.1 port published for service:container_port, or None."""

@@ -82,7 +82,7 @@ def write_all(root: Path, reg: registry.Registry) -> list[str]:
     return changed
 
 
-def first_difference(root: Path, reg: registry.Registry, rel: str) -> int:
+def first_drifted_line(root: Path, reg: registry.Registry, rel: str) -> int:
     """The first line (1-based) where a drifted Dockerfile departs from its template."""
     want = _wanted(root, reg)[rel].splitlines()
     path = root / rel

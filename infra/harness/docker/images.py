@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import paths, proc, registry
-from harness.bases import no_registry
+from harness import git, paths, proc, registry, reports
 from harness.docker import dockerfiles, image_info
 from harness.errors import HarnessError
 
@@ -20,7 +17,8 @@ IMAGE_PREFIX = "annadata/"
 # The image each kind's final stage starts from, by the variable that names it.
 BASE_VARIABLE = {"backend": "PYTHON_IMAGE", "worker": "PYTHON_IMAGE", "frontend": "NGINX_IMAGE"}
 LAYERS = "{{json .RootFS.Layers}}"
-REPORT = "reports/build.json"
+# Build args a component's Dockerfile reads to name its bases.
+BUILD_BASES = ("PYTHON_IMAGE", "NODE_IMAGE", "NGINX_IMAGE")
 DEFAULT_BASE = {"PYTHON_IMAGE": "python:3.11-slim", "NGINX_IMAGE": "nginx:stable-alpine"}
 
 
@@ -36,41 +34,14 @@ class Built:
     cached: bool
 
 
-def git_sha(root: Path) -> str:
-    """The short commit id the images are tagged with ("unknown" outside git)."""
-    done = proc.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], timeout=10)
-    return done.stdout.strip() if done.ok else "unknown"
-
-
-def source_url(root: Path) -> str:
-    """Where the code lives: GitHub's server and repository in Actions, else origin's URL."""
-    server, repo = os.environ.get("GITHUB_SERVER_URL"), os.environ.get("GITHUB_REPOSITORY")
-    if server and repo:
-        return f"{server}/{repo}"
-    done = proc.run(["git", "-C", str(root), "remote", "get-url", "origin"], timeout=10)
-    url = done.stdout.strip() if done.ok else ""
-    ssh = re.match(r"^git@([^:]+):(.+?)(\.git)?$", url)
-    return f"https://{ssh.group(1)}/{ssh.group(2)}" if ssh else url.removesuffix(".git")
-
-
-def version(root: Path) -> str | None:
-    """The release version when HEAD carries a tag vX.Y.Z, else None."""
-    done = proc.run(
-        ["git", "-C", str(root), "describe", "--tags", "--exact-match", "--match", "v[0-9]*"],
-        timeout=10,
-    )
-    return done.stdout.strip().removeprefix("v") if done.ok and done.stdout.strip() else None
-
-
 def _oci_labels(root: Path, sha: str) -> list[str]:
     # created = the commit's time, not the build's: the same commit builds the same image.
-    done = proc.run(["git", "-C", str(root), "log", "-1", "--format=%H %cI"], timeout=10)
-    full, _, created = done.stdout.strip().partition(" ") if done.ok else (sha, "", "")
+    commit = git.head(root)
     labels = {
-        "org.opencontainers.image.revision": full,
-        "org.opencontainers.image.source": source_url(root),
-        "org.opencontainers.image.created": created,
-        "org.opencontainers.image.version": version(root) or sha,
+        "org.opencontainers.image.revision": commit.sha if commit else sha,
+        "org.opencontainers.image.source": git.source_url(root),
+        "org.opencontainers.image.created": commit.created if commit else "",
+        "org.opencontainers.image.version": git.version(root) or sha,
     }
     return [arg for key, value in labels.items() for arg in ("--label", f"{key}={value}")]
 
@@ -80,29 +51,23 @@ def image_name(comp: registry.Component) -> str:
     return IMAGE_PREFIX + comp.compose_name
 
 
-def base_images(root: Path, mode: no_registry.Mode) -> dict[str, str]:
-    """Build args naming third-party images: the stand-ins in no-registry mode, else none."""
-    return no_registry.image_env(root) if mode.on else {}
-
-
 def build(
     root: Path,
-    names: Iterable[str] = (),
-    mode: no_registry.Mode | None = None,
+    reg: registry.Registry,
+    comps: Sequence[registry.Component],
+    *,
+    tag: str,
+    image_env: Mapping[str, str],
     run: proc.Runner = proc.run,
     say: Callable[[str], None] = print,
 ) -> list[Built]:
-    """Build the named components (service or service.kind; default all), tagged :sha and :dev."""
-    reg = registry.load(root)
-    comps = _select(reg, list(names))
-    mode = mode or no_registry.decide()
-    bases = base_images(root, mode)
-    sha = git_sha(root)
+    """Build comps, tagged :tag and :dev; image_env names third-party bases (stand-ins)."""
     drift = dockerfiles.drifted(root, reg)
     if drift:
         raise HarnessError(
             f"{drift[0]}: differs from its template: run `python -m harness dockerfiles --write`"
         )
+    labels = _oci_labels(root, tag) if comps else []
     results = []
     for comp in comps:
         image = image_name(comp)
@@ -112,12 +77,12 @@ def build(
             "docker", "build", "--force-rm",
             "--file", f"{comp.directory}/Dockerfile",
             "--target", dockerfiles.TARGETS[comp.kind],
-            "--build-arg", f"GIT_SHA={sha}",
-            *_oci_labels(root, sha),
-            "--tag", f"{image}:{sha}", "--tag", f"{image}:dev",
+            "--build-arg", f"GIT_SHA={tag}",
+            *labels,
+            "--tag", f"{image}:{tag}", "--tag", f"{image}:dev",
         ]  # fmt: skip
-        for variable, value in sorted(bases.items()):
-            if variable in ("PYTHON_IMAGE", "NODE_IMAGE", "NGINX_IMAGE"):
+        for variable, value in sorted(image_env.items()):
+            if variable in BUILD_BASES:
                 argv += ["--build-arg", f"{variable}={value}"]
         log = root / paths.STATE_DIR / "logs" / f"build-{comp.compose_name}.log"
         say(f"build: {image} ({comp.directory})")
@@ -131,10 +96,10 @@ def build(
             )
         after = image_info.inspect(f"{image}:dev", LAYERS, run)
         base_var = BASE_VARIABLE[comp.kind]
-        base = bases.get(base_var, DEFAULT_BASE[base_var])
+        base = image_env.get(base_var, DEFAULT_BASE[base_var])
         results.append(
             Built(
-                comp.ref, f"{image}:{sha}", seconds,
+                comp.ref, f"{image}:{tag}", seconds,
                 _size_mb(f"{image}:dev", run), _size_mb(base, run), before == after,
             )
         )  # fmt: skip
@@ -142,9 +107,17 @@ def build(
     return results
 
 
+def missing(
+    comps: Iterable[registry.Component], tag: str, run: proc.Runner = proc.run
+) -> list[str]:
+    """The images of comps at tag that the engine does not have."""
+    refs = [f"{image_name(c)}:{tag}" for c in comps]
+    return [ref for ref in refs if image_info.inspect(ref, "{{.Id}}", run) is None]
+
+
 def record(root: Path, results: list[Built]) -> Path:
     """Merge these builds into reports/build.json (what the CI step summary shows)."""
-    path = root / REPORT
+    path = root / reports.BUILD
     try:
         known = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
@@ -157,19 +130,6 @@ def record(root: Path, results: list[Built]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(known, indent=2, sort_keys=True), encoding="utf-8")
     return path
-
-
-def _select(reg: registry.Registry, names: list[str]) -> list[registry.Component]:
-    if not names:
-        return reg.components()
-    chosen = []
-    for name in names:
-        matches = [c for c in reg.components() if name in (c.ref, c.service)]
-        if not matches:
-            known = ", ".join(sorted({c.service for c in reg.components()}))
-            raise HarnessError(f"build: no service or component {name!r} (known: {known})")
-        chosen += [c for c in matches if c not in chosen]
-    return chosen
 
 
 def _size_mb(ref: str, run: proc.Runner) -> float:

@@ -8,13 +8,13 @@ project's containers, networks and volumes, then checks that nothing is left.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -23,7 +23,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tag import Tag
 
 from harness import proc
-from harness.docker import compose
+from harness.docker import compose, owners
 from harness.errors import HarnessError
 
 OVERRIDE_FILE = "override.yml"
@@ -32,11 +32,16 @@ LOGS_DIR = "logs"
 LOG_TAIL_LINES = 25
 # Seconds compose gives each container to stop before SIGKILL, at teardown.
 STOP_TIMEOUT = 10
-DOWN_TIMEOUT = 180
+# Bounds sized for a shared 2-core runner at load 8-10, where `compose down` of a dozen
+# containers was seen to take minutes: generous, but finite, and followed by a forced
+# removal by label when exceeded.
+DOWN_TIMEOUT = 600
+CONFIG_TIMEOUT = 120
+# What `up` may take beyond its own --wait-timeout (creating networks, starting containers).
+UP_GRACE = 300
 BUILD_TIMEOUT = 1800
 # Healthchecks poll this often in a throwaway stack, so `up --wait` returns sooner.
 FAST_HEALTH_INTERVAL = "2s"
-PROJECT_LABEL = "com.docker.compose.project"
 # Exit status of a command ended by SIGINT, as shells and compose report it.
 INTERRUPTED = 130
 
@@ -118,7 +123,8 @@ class Stack:
         self._run_env = dict(run_env or {})
         self._down = False
         self._logs_saved = False
-        self._sigterm: Any = None
+        self._owned = False
+        self._interruptible: contextlib.ExitStack | None = None
         run_env_file = report_dir / RUN_ENV_FILE
         self._base = compose.Project(
             root,
@@ -132,14 +138,31 @@ class Stack:
 
     # --- lifecycle -----------------------------------------------------------------------
 
+    def __enter__(self) -> Stack:
+        """up(); if it fails, the stack is torn down before the error propagates."""
+        try:
+            self.up()
+        except BaseException:
+            self.down()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.down()
+
     def up(self) -> None:
         """Resolve the config, write the override, `up --wait`; StackError names what failed."""
         started = time.monotonic()
+        # Until down(): SIGTERM (CI cancelling, nox giving up) unwinds like Ctrl-C.
+        self._interruptible = contextlib.ExitStack()
+        self._interruptible.enter_context(proc.sigterm_interrupts())
+        owners.reap(self._run, self.say)
+        self._claim()
         self.report_dir.mkdir(parents=True, exist_ok=True)
         if self._run_env:
             lines = [f"{key}={value}" for key, value in sorted(self._run_env.items())]
             (self.report_dir / RUN_ENV_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
-        done = self._base("config", "--format", "json", timeout=60)
+        done = self._base("config", "--format", "json", timeout=CONFIG_TIMEOUT)
         if not done.ok:
             raise HarnessError(f"compose config: {done.last_error_line()}")
         if self.isolated:
@@ -154,14 +177,12 @@ class Stack:
                 self._compose_runner,
             )
         self.say(f"stack {self.name}: up --wait (timeout {self.wait_timeout}s)")
-        # Until down(): SIGTERM (CI cancelling, nox giving up) unwinds like Ctrl-C.
-        self._sigterm = signal.signal(signal.SIGTERM, _interrupt)
         # Images come from `nox -s build` (its table, its tags) unless asked to build here.
         images = ("--build",) if self.build else ("--no-build", "--pull", "never")
         done = self.project(
             "up", "--detach", "--wait", "--wait-timeout", str(self.wait_timeout),
             *images, "--quiet-pull", "--remove-orphans",
-            timeout=self.wait_timeout + (BUILD_TIMEOUT if self.build else 120),
+            timeout=self.wait_timeout + (BUILD_TIMEOUT if self.build else UP_GRACE),
         )  # fmt: skip
         self.timings["up"] = time.monotonic() - started
         if done.returncode == INTERRUPTED:
@@ -169,6 +190,27 @@ class Stack:
             raise KeyboardInterrupt(f"stack {self.name}: `compose up` was interrupted")
         if not done.ok:
             raise StackError(self._diagnose(done))
+
+    def _restore_signals(self) -> None:
+        if self._interruptible is not None:
+            self._interruptible.close()
+            self._interruptible = None
+
+    def _claim(self) -> None:
+        """Refuse a project that already has containers, networks or volumes; else own it.
+
+        Teardown removes volumes: on a name someone else uses (the dev stack's `annadata`)
+        it would delete their data.
+        """
+        left = self.leftovers()
+        if any(left.values()):
+            raise StackError(
+                f"compose project {self.name!r} already exists ({_describe_left(left)}): a "
+                "throwaway stack must have a project of its own; choose another name (or "
+                f"remove that one with `docker compose -p {self.name} down --volumes`)"
+            )
+        owners.record(self.name)
+        self._owned = True
 
     def down(self) -> None:
         """Save logs, remove containers, networks and volumes, and prove nothing is left."""
@@ -179,6 +221,8 @@ class Stack:
         # A second Ctrl-C must not abandon a half-removed stack.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
+            if not self._owned:
+                return
             self.save_logs()
             done = self.project(
                 "down", "--volumes", "--remove-orphans", "--timeout", str(STOP_TIMEOUT),
@@ -186,23 +230,32 @@ class Stack:
             )  # fmt: skip
             left = self.leftovers()
             if any(left.values()):
-                self._force_remove(left)
-                raise HarnessError(
-                    f"stack {self.name}: `compose down` left {_describe_left(left)} "
-                    f"({done.last_error_line()}); removed them by label {PROJECT_LABEL}"
-                )
-            if not done.ok:
-                raise HarnessError(f"stack {self.name}: compose down: {done.last_error_line()}")
+                compose.remove(left, self._run)
+                left = self.leftovers()
+                if any(left.values()):
+                    raise HarnessError(
+                        f"stack {self.name}: {_describe_left(left)} survived `compose down` and "
+                        f"forced removal: remove them by label {compose.PROJECT_LABEL}={self.name}"
+                    )
+                if done.ok:
+                    raise HarnessError(
+                        f"stack {self.name}: `compose down` left things behind; removed them by "
+                        f"label {compose.PROJECT_LABEL}"
+                    )
+            # Everything is gone (down worked, or the forced removal did): the run is clean.
+            owners.release(self.name)
         finally:
             signal.signal(signal.SIGINT, previous)
-            if self._sigterm is not None:
-                signal.signal(signal.SIGTERM, self._sigterm)
+            self._restore_signals()
             (self.report_dir / RUN_ENV_FILE).unlink(missing_ok=True)
             self.timings["down"] = time.monotonic() - started
 
     def keep(self) -> str:
         """Leave the stack up; the text says how to reach it and how to remove it."""
         self._down = True
+        # The user owns it now: no later run may reap it as orphaned.
+        owners.release(self.name)
+        self._restore_signals()
         lines = [f"stack {self.name} kept up (--keep):"]
         for container in self.project.containers():
             ports = ", ".join(
@@ -259,15 +312,7 @@ class Stack:
 
     def leftovers(self) -> dict[str, list[str]]:
         """Containers, networks and volumes still labelled with this project."""
-        found = {}
-        for what, argv in (
-            ("containers", ["docker", "ps", "--all", "--quiet"]),
-            ("networks", ["docker", "network", "ls", "--quiet"]),
-            ("volumes", ["docker", "volume", "ls", "--quiet"]),
-        ):
-            done = self._run([*argv, "--filter", f"label={PROJECT_LABEL}={self.name}"], timeout=30)
-            found[what] = done.stdout.split()
-        return found
+        return compose.leftovers(self.name, self._run)
 
     # --- internals -----------------------------------------------------------------------
 
@@ -326,15 +371,6 @@ class Stack:
         except json.JSONDecodeError:
             return {}
 
-    def _force_remove(self, left: dict[str, list[str]]) -> None:
-        for what, argv in (
-            ("containers", ["docker", "rm", "--force", "--volumes"]),
-            ("networks", ["docker", "network", "rm"]),
-            ("volumes", ["docker", "volume", "rm", "--force"]),
-        ):
-            if left[what]:
-                self._run([*argv, *left[what]], timeout=120, shielded=True)
-
 
 def _failing(container: dict[str, Any]) -> bool:
     return container.get("State") != "running" or container.get("Health") not in ("", "healthy")
@@ -352,7 +388,7 @@ def _why(container: dict[str, Any], state: dict[str, Any]) -> str:
     if status == "created":
         return "not started (waits for a dependency)"
     if status != "running":
-        return status
+        return str(status)
     health = container.get("Health") or "no health"
     probes = (state.get("Health") or {}).get("Log") or []
     output = " ".join(probes[-1].get("Output", "").split())[:200] if probes else ""
@@ -368,7 +404,3 @@ def _relative(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness import registry
+from harness.docker.compose import COMPOSE_FILE
 from harness.errors import HarnessError
 from harness.lint import findings, policy, tools
 
@@ -26,19 +27,20 @@ def collect(root: Path) -> list[findings.Finding]:
     """Run every linter and the policy over the repository at root."""
     names = tools.files(root)
     try:
-        profiles = registry.load(root).profiles()
-    except HarnessError:
-        profiles = []  # the policy reports the registry itself
-    has_compose = (root / policy.COMPOSE_FILE).is_file()
+        reg: registry.Registry | HarnessError = registry.load(root)
+    except HarnessError as exc:
+        reg = exc  # the policy reports it as ANN000
+    profiles = reg.profiles() if isinstance(reg, registry.Registry) else []
+    has_compose = (root / COMPOSE_FILE).is_file()
     jobs = [
         lambda: tools.ruff(root),
         lambda: tools.hadolint(root, tools.dockerfiles(names)),
         lambda: tools.yamllint(root, tools.yaml_files(names)),
         lambda: tools.shellcheck(root, tools.shell_scripts(root, names)),
         lambda: tools.actionlint(root, tools.workflows(names)),
-        lambda: tools.compose_config(root, policy.COMPOSE_FILE, profiles) if has_compose else [],
+        lambda: tools.compose_config(root, COMPOSE_FILE, profiles) if has_compose else [],
         lambda: tools.openapi(root, [n for n in names if Path(n).name == "openapi.yaml"]),
-        lambda: policy.check(root),
+        lambda: policy.check(root, reg),
     ]
     # The linters are separate processes: run them side by side (the gate waits on the slowest).
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:

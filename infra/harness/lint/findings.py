@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
@@ -26,6 +27,16 @@ class Finding:
         """`path:line: RULE message (hint)`."""
         hint = f" ({self.hint})" if self.hint else ""
         return f"{self.path}:{self.line}: {self.rule} {self.message}{hint}"
+
+
+def from_error(error: Exception, rule: str, tool: str, hint: str, root: Path) -> Finding:
+    """A one-line `path:line: message` error (a file no tool could read) as a finding."""
+    path, _, rest = str(error).partition(":")
+    line, _, message = rest.partition(":")
+    if not line.strip().isdigit():
+        line, message = "1", rest
+    return Finding(path.removeprefix(f"{root}/"), max(int(line), 1), rule,
+                   message.strip() or str(error), tool, hint)  # fmt: skip
 
 
 def as_text(findings: Sequence[Finding], tools: Iterable[str]) -> str:

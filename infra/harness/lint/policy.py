@@ -7,20 +7,16 @@ keys resolved, so a rule sees what compose sees).
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-
-from harness import registry
+from harness import registry, safeload, yamlpos
 from harness.docker import dockerfiles
 from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
-from harness.jsonpos import line_of
-from harness.lint import yamlpos
+from harness.lint import findings
 from harness.lint.findings import Finding
 
 MODELS_REGISTRY = "src/models/saved_models/model_registry.json"
@@ -45,34 +41,44 @@ RULES = {
     "ANN008": "variable compose reads is missing from .env.example",
     "ANN009": "service Dockerfile drifted from its template",
     "ANN010": "model registry: pickle model outside the dev profile, or a hash mismatch",
+    "ANN011": "a file the rules cannot read (invalid YAML, duplicate key, alias bomb, not text)",
 }
 
 
-def check(root: Path) -> list[Finding]:
-    """Every policy finding in the repository at root, sorted by file and line."""
-    return sorted(_Policy(root).run())
+def check(root: Path, reg: registry.Registry | HarnessError | None = None) -> list[Finding]:
+    """Every policy finding in the repository at root, sorted by file and line.
+
+    reg: the registry (or the error loading it gave) when the caller loaded it already.
+    """
+    return sorted(_Policy(root, reg).run())
 
 
 class _Policy:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, reg: registry.Registry | HarnessError | None) -> None:
         self.root = root
+        self.loaded = reg
+        self.unreadable: dict[str, HarnessError] = {}
 
     def f(self, rule: str, path: str, line: int, message: str, hint: str) -> Finding:
         return Finding(path, max(line, 1), rule, message, "policy", hint)
 
     def run(self) -> Iterator[Finding]:
         try:
-            self.reg = registry.load(self.root)
+            if isinstance(self.loaded, HarnessError):
+                raise self.loaded
+            self.reg = self.loaded or registry.load(self.root)
         except HarnessError as exc:
-            path, _, rest = str(exc).partition(":")
-            line, _, message = rest.partition(":")
-            yield self.f("ANN000", path, int(line) if line.isdigit() else 1,
-                         message.strip() or str(exc), "fix services.json first")  # fmt: skip
+            yield self._unreadable("ANN000", exc, "fix services.json first")
             return
-        self.registry_text = self.reg.path.read_text(encoding="utf-8")
+        self.registry_doc = safeload.document(self._read(str(self.reg.path.relative_to(self.root))))
+        try:
+            self.compose = self._mapping_file(COMPOSE_FILE)
+            self.hot = self._mapping_file(OVERRIDE_SAMPLE)
+        except HarnessError as exc:
+            yield self._unreadable("ANN011", exc, "fix the YAML first: no other rule can read it")
+            return
         self.compose_text = self._read(COMPOSE_FILE)
-        self.compose = YAML(typ="rt").load(self.compose_text) if self.compose_text else {}
-        self.services = (self.compose or {}).get("services") or {}
+        self.services = _mapping(self.compose.get("services"))
         yield from self.agreement()
         yield from self.healthchecks()
         yield from self.compose_images()
@@ -83,15 +89,43 @@ class _Policy:
         yield from self.env_template()
         yield from self.drift()
         yield from self.models()
+        for error in self.unreadable.values():
+            yield self._unreadable("ANN011", error, "replace it with a UTF-8 text file")
+
+    def _unreadable(self, rule: str, exc: HarnessError, hint: str) -> Finding:
+        return findings.from_error(exc, rule, "policy", hint, self.root)
+
+    def _mapping_file(self, rel: str) -> dict[str, Any]:
+        """A compose file as round-trip data; {} when absent; HarnessError when unusable."""
+        path = self.root / rel
+        if not path.exists():
+            return {}
+        data = safeload.load_yaml(path, rel)
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            raise HarnessError(
+                f"{rel}:1: the top level is a {type(data).__name__}, not a mapping of "
+                "`services:` and the rest"
+            )
+        return data
 
     # --- helpers -----------------------------------------------------------------------------
 
     def _read(self, rel: str) -> str:
+        """A file's text; "" when absent, or when unreadable (reported once, as ANN011)."""
         path = self.root / rel
-        return path.read_text(encoding="utf-8") if path.is_file() else ""
+        if not path.exists():
+            return ""
+        try:
+            return safeload.read_text(path)
+        except HarnessError as exc:
+            self.unreadable.setdefault(rel, exc)
+            return ""
 
     def _registry_line(self, comp: registry.Component) -> int:
-        return line_of(self.registry_text, ["services", comp.service, "components", comp.kind])
+        path = ["services", comp.service, "components", comp.kind]
+        return yamlpos.line_at(self.registry_doc, path)
 
     # --- ANN001 ------------------------------------------------------------------------------
 
@@ -112,7 +146,7 @@ class _Policy:
         # Tests per service: its Python components carry them (frontends are checked live).
         for service, comps in self.reg.services.items():
             if not any((self.root / c.directory / "tests").is_dir() for c in comps):
-                yield self.f("ANN001", "services.json", line_of(self.registry_text,
+                yield self.f("ANN001", "services.json", yamlpos.line_at(self.registry_doc,
                              ["services", service]), f"{service} has no tests/ directory",
                              "add tests beside its backend or worker")  # fmt: skip
         for name in self.services:
@@ -124,10 +158,9 @@ class _Policy:
 
     def hot_reload(self) -> Iterator[Finding]:
         """Every backend and frontend reloads under the committed override sample."""
-        text = self._read(OVERRIDE_SAMPLE)
-        if not text:
+        if not self.hot:
             return
-        hot = (YAML(typ="rt").load(text) or {}).get("services") or {}
+        hot = _mapping(self.hot.get("services"))
         for comp in self.reg.components():
             if comp.kind in ("backend", "frontend") and comp.compose_name not in hot:
                 yield self.f("ANN001", "services.json", self._registry_line(comp),
@@ -139,7 +172,7 @@ class _Policy:
 
     def healthchecks(self) -> Iterator[Finding]:
         for name, spec in self.services.items():
-            health = (spec or {}).get("healthcheck")
+            health = _mapping(_mapping(spec).get("healthcheck"))
             if not health or health.get("disable") or not health.get("test"):
                 yield self.f("ANN002", COMPOSE_FILE, yamlpos.key_line(self.services, name),
                              f"{name} has no healthcheck", "add one: `depends_on` and "
@@ -149,7 +182,7 @@ class _Policy:
 
     def compose_images(self) -> Iterator[Finding]:
         for name, spec in self.services.items():
-            image = str((spec or {}).get("image", ""))
+            image = str(_mapping(spec).get("image", ""))
             if not image or image.startswith("annadata/"):
                 continue
             match = PINNED_IMAGE_VARIABLE.match(image)
@@ -217,7 +250,7 @@ class _Policy:
     def ports(self) -> Iterator[Finding]:
         seen: dict[str, str] = {}
         for name, spec in self.services.items():
-            ports = (spec or {}).get("ports") or []
+            ports = _sequence(_mapping(spec).get("ports"))
             for index, entry in enumerate(ports):
                 at = yamlpos.item_line(ports, index)
                 host_ip, published = _port_parts(entry)
@@ -238,7 +271,7 @@ class _Policy:
         # A shared (anchored) mount is one line to fix, however many services use it.
         writable: dict[tuple[int, str], list[str]] = {}
         for name, spec in self.services.items():
-            volumes = (spec or {}).get("volumes") or []
+            volumes = _sequence(_mapping(spec).get("volumes"))
             for index, entry in enumerate(volumes):
                 source, read_only = _mount_parts(entry)
                 if any(s in source for s in READ_ONLY_SOURCES) and not read_only:
@@ -276,13 +309,13 @@ class _Policy:
                                  "take it from the environment: ${NAME:?...}")  # fmt: skip
         for rel in sorted({f"{c.directory}/Dockerfile" for c in self.reg.components()}):
             for number, line in enumerate(self._read(rel).splitlines(), start=1):
-                match = re.match(r"^(ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[= ](\S+)", line.strip())
-                if match and SECRET_NAME.search(match.group(2)) and "$" not in match.group(3):
+                baked = re.match(r"^(ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[= ](\S+)", line.strip())
+                if baked and SECRET_NAME.search(baked.group(2)) and "$" not in baked.group(3):
                     yield self.f(
                         "ANN007",
                         rel,
                         number,
-                        f"{match.group(2)} is baked into the image",
+                        f"{baked.group(2)} is baked into the image",
                         "pass secrets at run time through the environment",
                     )
         templates = sorted(
@@ -291,8 +324,8 @@ class _Policy:
         for rel in [ENV_TEMPLATE, *templates]:
             lines = self._read(rel).splitlines()
             for number, line in enumerate(lines, start=1):
-                match = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$", line.strip())
-                if not match or not SECRET_NAME.search(match.group(1)):
+                setting = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=(.+)$", line.strip())
+                if not setting or not SECRET_NAME.search(setting.group(1)):
                     continue
                 context = " ".join(lines[max(0, number - 4) : number - 1]).lower()
                 if "dev" not in context:
@@ -300,7 +333,7 @@ class _Policy:
                         "ANN007",
                         rel,
                         number,
-                        f"{match.group(1)} has a value not documented as a dev default",
+                        f"{setting.group(1)} has a value not documented as a dev default",
                         "say in the comment above it that it is a dev-only default",
                     )
 
@@ -329,7 +362,7 @@ class _Policy:
 
     def drift(self) -> Iterator[Finding]:
         for rel in dockerfiles.drifted(self.root, self.reg):
-            line = dockerfiles.first_difference(self.root, self.reg, rel)
+            line = dockerfiles.first_drifted_line(self.root, self.reg, rel)
             yield self.f("ANN009", rel, line, "differs from its template here",
                          "run `python -m harness dockerfiles --write`; only first-block ARG "
                          "defaults may differ")  # fmt: skip
@@ -338,10 +371,17 @@ class _Policy:
 
     def models(self) -> Iterator[Finding]:
         text = self._read(MODELS_REGISTRY)
-        models = (json.loads(text).get("models") or {}) if text else {}
+        try:
+            data = safeload.loads_json(text, MODELS_REGISTRY) if text else {}
+        except HarnessError as exc:
+            yield self._unreadable("ANN010", exc, "fix it (scripts/train_models.py writes it)")
+            return
+        models = _mapping(_mapping(data).get("models"))
+        models_doc = safeload.document(text)
         folder = (self.root / MODELS_REGISTRY).parent
         for name, entry in models.items():
-            at = line_of(text, ["models", name])
+            at = yamlpos.line_at(models_doc, ["models", name])
+            entry = _mapping(entry)
             file = str(entry.get("file", ""))
             if file.endswith(PICKLE_SUFFIXES) or entry.get("format") == "pickle":
                 yield self.f(
@@ -370,9 +410,9 @@ class _Policy:
                     "retrain or update the hash (scripts/train_models.py writes both)",
                 )
         for name, spec in self.services.items():
-            env = (spec or {}).get("environment") or {}
-            value = str(env.get("ALLOW_PICKLE_MODELS", "")).lower() if hasattr(env, "get") else ""
-            profiles = list((spec or {}).get("profiles") or [])
+            env = _mapping(_mapping(spec).get("environment"))
+            value = str(env.get("ALLOW_PICKLE_MODELS", "")).lower()
+            profiles = _sequence(_mapping(spec).get("profiles"))
             if value in ("1", "true", "yes") and DEV_PROFILE not in profiles:
                 yield self.f(
                     "ANN010",
@@ -409,3 +449,13 @@ def _mount_parts(entry: Any) -> tuple[str, bool]:
         return str(entry.get("source", "")), bool(entry.get("read_only"))
     parts = str(entry).split(":")
     return parts[0], len(parts) > 2 and "ro" in parts[2].split(",")
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """value if YAML gave a mapping, else {} (compose config reports the wrong shape)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _sequence(value: Any) -> list[Any]:
+    """value if YAML gave a list, else []."""
+    return value if isinstance(value, list) else []

@@ -13,13 +13,16 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from harness import proc
-from harness.lint import yamlpos
+from harness import git, proc, safeload, yamlpos
+from harness.errors import HarnessError
+from harness.lint import findings
 from harness.lint.findings import Finding
 
 # Never linted: generated, vendored, or deliberately broken (the lint corpus itself).
 EXCLUDED_PARTS = {".git", ".nox", ".venv", "node_modules", "dist", "reports", ".annadata"}
 EXCLUDED_PREFIXES = ("tests/harness/fixtures/",)
+# Address-space cap for a linter fed a hostile file (compose needs ~100 MB on ours).
+TOOL_MEMORY_MB = 2048
 SHELL_SHEBANG = re.compile(r"^#!\s*(/usr/bin/env\s+)?/?(usr/)?(bin/)?(ba|da)?sh\b")
 
 
@@ -39,13 +42,8 @@ def binary(name: str) -> str:
 
 def files(root: Path) -> list[str]:
     """Every file to consider, relative to root: git's view when root is a checkout."""
-    done = proc.run(
-        ["git", "-C", str(root), "ls-files", "--cached", "--others", "--exclude-standard"],
-        timeout=30,
-    )
-    if done.ok and done.stdout.strip():
-        names = done.stdout.splitlines()
-    else:
+    names = git.files(root)
+    if not names:
         names = [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()]
     return sorted(
         n
@@ -174,6 +172,11 @@ def compose_config(
 ) -> list[Finding]:
     """`docker compose config -q` once per profile (and the default stack)."""
     found: dict[str, Finding] = {}
+    try:
+        # Compose expands aliases as it reads: a bomb must be refused before it runs.
+        safeload.check_yaml(safeload.read_text(root / compose_file), compose_file)
+    except HarnessError as exc:
+        return [findings.from_error(exc, "compose-config", "compose", "fix the file first", root)]
     env_file = root / ".env.example"
     for profile in ["", *profiles]:
         argv = [binary("docker-compose"), "--project-directory", str(root), "-f", compose_file]
@@ -181,7 +184,7 @@ def compose_config(
             argv += ["--env-file", str(env_file)]
         if profile:
             argv += ["--profile", profile]
-        done = run([*argv, "config", "--quiet"], timeout=60, cwd=root)
+        done = run([*argv, "config", "--quiet"], timeout=60, cwd=root, memory_mb=TOOL_MEMORY_MB)
         if not done.ok:
             message = done.last_error_line()
             where = f" (profile {profile})" if profile else ""
@@ -216,20 +219,36 @@ def openapi(root: Path, targets: Sequence[str]) -> list[Finding]:
 
     found = []
     for target in targets:
-        text = (root / target).read_text(encoding="utf-8")
+        try:
+            text = safeload.read_text(root / target, "OpenAPI spec")
+            safeload.check_yaml(text, target)
+        except HarnessError as exc:
+            found.append(findings.from_error(exc, "openapi-unreadable", "openapi-spec-validator",
+                                             "fix the file first", root))  # fmt: skip
+            continue
         try:
             # The C-backed safe loader to validate; the slow round-trip one only for a line.
             validate(YAML(typ="safe").load(text))
         except OpenAPIValidationError as exc:
-            line = yamlpos.line_at(YAML(typ="rt").load(text), list(exc.absolute_path))
-            found.append(Finding(target, line, "openapi-invalid", exc.message.splitlines()[0],
+            line = yamlpos.line_at(safeload.document(text), list(exc.absolute_path))
+            found.append(Finding(target, line, "openapi-invalid", _first_line(exc.message),
                                  "openapi-spec-validator",
                                  "regenerate with `nox -s contract -- --update`"))  # fmt: skip
-        except Exception as exc:  # a YAML error of any type is a finding
+        except Exception as exc:  # a YAML error, or the validator choking on a non-spec
             line = getattr(getattr(exc, "problem_mark", None), "line", 0) + 1
-            found.append(Finding(target, line, "openapi-unreadable", str(exc).splitlines()[0],
-                                 "openapi-spec-validator"))  # fmt: skip
+            # Some (ValidatorDetectError) carry no text at all: say what it means.
+            message = _first_line(str(exc)) or (
+                f"{type(exc).__name__}: not readable as OpenAPI 3.0 or 3.1 (is `openapi:` set?)"
+            )
+            found.append(Finding(target, line, "openapi-unreadable", message,
+                                 "openapi-spec-validator", "regenerate with "
+                                 "`nox -s contract -- --update`"))  # fmt: skip
     return found
+
+
+def _first_line(text: str) -> str:
+    """The first non-empty line of a message ("" when there is none)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 ACTIONLINT_SHIM = Path(__file__).with_name("actionlint.cjs")

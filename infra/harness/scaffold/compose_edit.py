@@ -22,11 +22,11 @@ from harness.docker.compose import COMPOSE_FILE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
 
 # The anchors a scaffolded service is made of; the file must keep defining them.
-ANCHORS = {
+ANCHORS: dict[str, tuple[str, ...]] = {
     "backend": ("app", "python-build", "backend-env", "backend-healthcheck", "limits-backend"),
     "frontend": ("app", "node-build", "healthcheck-timing", "limits-frontend"),
 }
-HOT_ANCHORS = {"backend": ("hot-python",), "frontend": ("hot-node",)}
+HOT_ANCHORS: dict[str, tuple[str, ...]] = {"backend": ("hot-python",), "frontend": ("hot-node",)}
 
 
 def _yaml() -> YAML:

@@ -15,14 +15,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import jsonschema
-
-from harness import paths, registry
+from harness import paths, proc, registry
 from harness.docker import dockerfiles
 from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
@@ -69,7 +68,7 @@ class Plan:
 def plan(root: Path, name: str, *, frontend: bool = False, profile: str | None = None) -> Plan:
     """The files scaffolding `name` would write; raises HarnessError if it must not run."""
     reg = registry.load(root)
-    schema = json.loads((root / paths.REGISTRY_SCHEMA).read_text(encoding="utf-8"))
+    schema = registry.schema(root)
     _check_name(root, reg, name, schema)
     if profile is not None:
         _check_profile(profile, schema)
@@ -98,7 +97,7 @@ def plan(root: Path, name: str, *, frontend: bool = False, profile: str | None =
     grown = dataclasses.replace(reg, services={**reg.services, name: tuple(components)})
     result = Plan(name, components)
     result.created = _copy_template(root, grown, components)
-    edits = {
+    edits: dict[str, Callable[[str], str]] = {
         paths.REGISTRY_FILE: lambda old: _register(old, name, components),
         COMPOSE_FILE: lambda old: compose_edit.add_components(old, components, grown),
         OVERRIDE_SAMPLE: lambda old: compose_edit.add_hot_reload(old, components, grown),
@@ -194,7 +193,10 @@ def run(
             print(planned.diff(), end="")
             print("dry run: nothing written")
             return 0
-        apply(root, planned)
+        # Ctrl-C and SIGTERM wait until the files are all written or all restored: apply
+        # takes a second, and a signal between two of its steps would leave a mix.
+        with proc.signals_deferred():
+            apply(root, planned)
     for comp in planned.components:
         print(
             f"{comp.ref}: {comp.directory}, port {comp.port} ({comp.port_variable}), "
@@ -213,12 +215,12 @@ def run(
 # --- checks --------------------------------------------------------------------------------
 
 
-def _is_name(value: str, schema: dict) -> bool:
+def _is_name(value: str, schema: dict[str, Any]) -> bool:
     """value fits the registry schema's name ($defs/name: snake_case, bounded length)."""
-    return jsonschema.Draft202012Validator(schema["$defs"]["name"]).is_valid(value)
+    return bool(registry.validator(schema["$defs"]["name"]).is_valid(value))
 
 
-def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict) -> None:
+def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict[str, Any]) -> None:
     if not _is_name(name, schema):
         raise HarnessError(
             f"invalid service name {name!r}: use snake_case (lowercase letters, digits, single "
@@ -238,7 +240,7 @@ def _check_name(root: Path, reg: registry.Registry, name: str, schema: dict) -> 
         )
 
 
-def _check_profile(profile: str, schema: dict) -> None:
+def _check_profile(profile: str, schema: dict[str, Any]) -> None:
     if profile == "default" or not _is_name(profile, schema):
         raise HarnessError(
             f"invalid profile {profile!r}: use a snake_case name other than `default` "
@@ -308,8 +310,8 @@ def _copy_template(
 
 def _register(text: str, name: str, components: list[registry.Component]) -> str:
     data = json.loads(text)
-    entry: dict = {"description": f"{name}: scaffolded from {TEMPLATE_DIR}; describe it here.",
-                   "components": {}}  # fmt: skip
+    description = f"{name}: scaffolded from {TEMPLATE_DIR}; describe it here."
+    entry: dict[str, Any] = {"description": description, "components": {}}
     for comp in components:
         spec = {"directory": comp.directory, "entrypoint": comp.entrypoint, "port": comp.port,
                 "health": comp.health, "openapi": comp.openapi, "profile": comp.profile,

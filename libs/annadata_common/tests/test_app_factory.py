@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
 from annadata_common.app_factory import create_service_app
+from annadata_common.exceptions import InvalidInputError, NotFoundError
 from annadata_common.settings import ServiceSettings
 
 
@@ -51,3 +52,37 @@ def test_ordinary_validation_errors_keep_fastapis_body():
     assert detail == [{"type": "float_parsing", "loc": ["body", "value"],
                        "msg": "Input should be a valid number, unable to parse string as a number",
                        "input": "high"}]  # fmt: skip
+
+
+class UnknownPlotError(NotFoundError):
+    """A service's own 404."""
+
+
+def test_domain_exceptions_answer_their_status_with_the_documented_sentence():
+    app = create_service_app(ServiceSettings(service_name="t"), [], title="t")
+
+    @app.get("/plots/{plot}")
+    def plot(plot: str) -> dict[str, str]:
+        if plot == "bad":
+            raise InvalidInputError("plot 'bad' is not surveyed yet")
+        raise UnknownPlotError(f"no plot {plot!r}")
+
+    client = TestClient(app, raise_server_exceptions=False)
+    missing, refused = client.get("/plots/x"), client.get("/plots/bad")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "no plot 'x'"})
+    assert refused.status_code == 422
+    assert refused.json() == {"detail": "plot 'bad' is not surveyed yet"}
+    documented = app.openapi()["paths"]["/plots/{plot}"]["get"]["responses"]
+    assert documented["404"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorDetail"
+    }
+
+
+def test_version_is_typed_and_is_the_contracts_version():
+    app = create_service_app(ServiceSettings(service_name="t", git_sha="abc"), [], "t", "2.1.0")
+    assert TestClient(app).get("/version").json() == {"service": "t", "git_sha": "abc"}
+    spec = app.openapi()
+    assert spec["info"]["version"] == "2.1.0"
+    schema = spec["paths"]["/version"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert schema["schema"] == {"$ref": "#/components/schemas/VersionReport"}
+    assert spec["components"]["schemas"]["VersionReport"]["required"] == ["service", "git_sha"]

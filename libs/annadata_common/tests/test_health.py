@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
-from annadata_common.health import HealthCheck, build_health_router, database_check
+from annadata_common.health import HealthCheck, HealthReport, build_health_router, database_check
 
 
 def _client(*checks: HealthCheck) -> TestClient:
@@ -62,3 +62,20 @@ def test_database_check_runs_select_1() -> None:
     response = _client(database_check(engine)).get("/health")
     assert response.status_code == 200
     assert "sqlite" in response.json()["checks"][0]["detail"]
+
+
+def test_every_answer_is_a_health_report() -> None:
+    for checks in [(HealthCheck("a", lambda: "fine"),), (HealthCheck("db", _down),), ()]:
+        HealthReport.model_validate(_client(*checks).get("/health").json())
+
+
+def test_the_spec_documents_the_report_on_200_and_503() -> None:
+    app = FastAPI()
+    app.include_router(build_health_router("svc", []))
+    responses = app.openapi()["paths"]["/health"]["get"]["responses"]
+    for status in ("200", "503"):
+        schema = responses[status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/HealthReport"}
+    report = app.openapi()["components"]["schemas"]["HealthReport"]
+    assert report["additionalProperties"] is False
+    assert report["properties"]["status"]["enum"] == ["ok", "degraded", "down"]

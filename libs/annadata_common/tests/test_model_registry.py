@@ -20,7 +20,7 @@ def test_committed_models_load_with_their_sha256(models_dir: Path) -> None:
     assert set(registry.models) == {"crop_yield", "weather_max_temp"}
     for model in registry.models.values():
         assert model.sha256 == sha256_of(model.path)
-        assert model.describe()["path"] == str(models_dir / f"{model.name}.onnx")
+        assert model.describe().path == str(models_dir / f"{model.name}.onnx")
     assert "crop_yield sha256=" in registry.health_detail()
 
 

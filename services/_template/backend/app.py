@@ -1,18 +1,21 @@
 """__SERVICE_NAME__ backend (scaffolded from services/_template)."""
 
+from config import SERVICE_NAME, Settings
 from fastapi import FastAPI
 
 from annadata_common.app_factory import create_service_app
-from annadata_common.settings import ServiceSettings
+from annadata_common.schemas import ResponseModel
 
-# Set by `nox -s new-service` (in the template, a placeholder that still imports and runs).
-SERVICE_NAME = "__SERVICE_NAME__"
+# The conventions (annadata_common/README.md): request bodies derive from RequestModel and
+# responses from ResponseModel, dates are IsoDate, and NotFoundError or InvalidInputError
+# (annadata_common.exceptions) answer 404 or 422 with the body the spec documents.
 
 
-class Settings(ServiceSettings):
-    """Environment settings of this service; add fields here."""
+class Greeting(ResponseModel):
+    """The example route's answer."""
 
-    service_name: str = SERVICE_NAME
+    message: str
+    service: str
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,9 +25,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(settings, [], title=SERVICE_NAME)
 
     @app.get("/api/v1/hello", tags=["example"])
-    def hello(name: str = "world") -> dict[str, str]:
+    def hello(name: str = "world") -> Greeting:
         """Example route: replace with the service's own."""
-        return {"message": f"hello, {name}", "service": settings.service_name}
+        return Greeting(message=f"hello, {name}", service=settings.service_name)
 
     return app
 

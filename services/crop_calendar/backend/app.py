@@ -14,14 +14,14 @@ from calendar_data import (
     months,
     state_name,
 )
-from fastapi import FastAPI, HTTPException, Query
+from config import SERVICE_NAME, Settings
+from fastapi import FastAPI, Query
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from annadata_common.app_factory import create_service_app
-from annadata_common.settings import ServiceSettings
-
-SERVICE_NAME = "crop_calendar"
+from annadata_common.exceptions import NotFoundError
+from annadata_common.schemas import ResponseModel
 
 State = Annotated[
     str,
@@ -34,36 +34,24 @@ State = Annotated[
 ]
 
 
-class Settings(ServiceSettings):
-    """Environment settings of this service."""
-
-    service_name: str = SERVICE_NAME
-
-
-class StateSeasons(BaseModel):
+class StateSeasons(ResponseModel):
     """A state of the table and the seasons it has crops for."""
-
-    model_config = ConfigDict(extra="forbid")
 
     state: str = Field(examples=["punjab"])
     name: str = Field(examples=["Punjab"])
     seasons: list[Season]
 
 
-class MonthWindow(BaseModel):
+class MonthWindow(ResponseModel):
     """Inclusive span of months; a start after its end runs over the year end."""
-
-    model_config = ConfigDict(extra="forbid")
 
     start: Month
     end: Month
     months: list[Month] = Field(description="Every month of the window, in order")
 
 
-class CropWindows(BaseModel):
+class CropWindows(ResponseModel):
     """When one crop is sown and harvested."""
-
-    model_config = ConfigDict(extra="forbid")
 
     crop: str = Field(examples=["Wheat"])
     season: Season
@@ -72,10 +60,8 @@ class CropWindows(BaseModel):
     note: str | None
 
 
-class CropCalendar(BaseModel):
+class CropCalendar(ResponseModel):
     """The crops of one state, with the filters that selected them."""
-
-    model_config = ConfigDict(extra="forbid")
 
     state: str = Field(examples=["punjab"])
     name: str = Field(examples=["Punjab"])
@@ -146,10 +132,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> CropCalendar:
         """Sowing and harvest windows of a state's crops, optionally for one season or month."""
         if state not in by_state:
-            raise HTTPException(
-                404,
+            raise NotFoundError(
                 f"unknown state {state!r}; known states: {', '.join(known)} "
-                "(see GET /api/v1/states)",
+                "(see GET /api/v1/states)"
             )
         selected = [
             row

@@ -4,11 +4,13 @@ from sqlalchemy import URL
 
 from annadata_common.settings import ServiceSettings
 
+SERVICE_NAME = "msp_mitra"
 
-class MspSettings(ServiceSettings):
+
+class Settings(ServiceSettings):
     """Environment settings; without a database configured an embedded SQLite one is used."""
 
-    service_name: str = "msp_mitra"
+    service_name: str = SERVICE_NAME
     msp_file: str = "msp.csv"
     # Used only when neither DATABASE_URL nor POSTGRES_HOST is set: "sqlite://" is in-memory.
     sqlite_url: str = "sqlite://"

@@ -3,14 +3,18 @@
 import re
 from itertools import pairwise
 
+from annadata_common.exceptions import InvalidInputError
+
 _YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def check_marketing_year(year: str) -> str:
-    """Return the year if it looks like 2024-25 (consecutive years), else raise ValueError."""
+    """The year if it looks like 2024-25 (consecutive years), else InvalidInputError."""
     match = _YEAR.match(year)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"marketing year {year!r} must look like 2024-25 (consecutive years)")
+        raise InvalidInputError(
+            f"marketing year {year!r} must look like 2024-25 (consecutive years)"
+        )
     return year
 
 

@@ -3,19 +3,24 @@
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, get_args
 
-NUMERIC_TRAITS = (
+from annadata_common.exceptions import InvalidInputError
+
+Trait = Literal[
     "grain_protein_pct",
     "maturity_days_min",
     "maturity_days_max",
     "water_need_mm_min",
     "water_need_mm_max",
     "drought_tolerance",
-)
-SEASONS = ("kharif", "rabi", "zaid")
+]
+NUMERIC_TRAITS: tuple[str, ...] = get_args(Trait)
+Season = Literal["kharif", "rabi", "zaid"]
+SEASONS: tuple[str, ...] = get_args(Season)
 
 
-class UnknownTraitError(KeyError):
+class UnknownTraitError(InvalidInputError):
     """A trait name that is not a column of the table."""
 
 

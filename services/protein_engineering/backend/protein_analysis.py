@@ -1,9 +1,11 @@
 """Protein sequence validation and ProtParam analysis."""
 
 import re
-from dataclasses import dataclass
 
 from Bio.SeqUtils.ProtParam import ProteinAnalysis
+
+from annadata_common.exceptions import InvalidInputError
+from annadata_common.schemas import ResponseModel
 
 STANDARD_RESIDUES = frozenset("ACDEFGHIKLMNPQRSTVWY")
 # Shown positions are capped so one bad paste does not produce a megabyte of error text.
@@ -11,12 +13,11 @@ MAX_REPORTED_POSITIONS = 20
 _WHITESPACE = re.compile(r"\s+")
 
 
-class SequenceError(ValueError):
+class SequenceError(InvalidInputError):
     """The sequence is empty, too long, or holds non-standard residues."""
 
 
-@dataclass(frozen=True)
-class ProteinReport:
+class ProteinReport(ResponseModel):
     """The ProtParam measures the API returns."""
 
     length: int

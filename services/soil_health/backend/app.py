@@ -2,14 +2,13 @@
 
 from typing import Literal
 
+from config import SERVICE_NAME, Settings
 from fastapi import FastAPI
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from soil_index import soil_health
 
 from annadata_common.app_factory import create_service_app
-from annadata_common.settings import ServiceSettings
-
-SERVICE_NAME = "soil_health"
+from annadata_common.schemas import RequestModel, ResponseModel
 
 # The keys of norms.NORMS and every rating they use; test_norms checks the two agree.
 Parameter = Literal[
@@ -43,19 +42,11 @@ Rating = Literal[
 ]
 
 
-class Settings(ServiceSettings):
-    """Environment settings of this service; it has none of its own."""
-
-    service_name: str = SERVICE_NAME
-
-
-class SoilTest(BaseModel):
+class SoilTest(RequestModel):
     """One soil sample's test values, in the units a Soil Health Card prints."""
 
-    # strict: "6.5" or true is a 422, not silently a number. Upper bounds are generous
-    # physical limits (organic and saline soils included), only there to reject nonsense.
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+    # Upper bounds are generous physical limits (organic and saline soils included), only
+    # there to reject nonsense.
     ph: float = Field(ge=0, le=14, description="pH (1:2 soil:water)", examples=[6.8])
     ec_ds_m: float = Field(ge=0, le=20, description="EC, dS/m (1:2 extract)", examples=[0.4])
     organic_carbon_pct: float = Field(ge=0, le=60, description="Organic carbon, %", examples=[0.6])
@@ -91,13 +82,7 @@ PARAMETER_OF_FIELD: dict[str, str] = {
 }
 
 
-class _Out(BaseModel):
-    """Response models: the schema lists every field and no others."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-class Band(_Out):
+class Band(ResponseModel):
     """One rating class: values between lower and upper (null: unbounded) get this rating."""
 
     rating: Rating
@@ -107,7 +92,7 @@ class Band(_Out):
     upper_inclusive: bool
 
 
-class ParameterRating(_Out):
+class ParameterRating(ResponseModel):
     """One measured parameter, its rating and the bands it was rated against."""
 
     parameter: Parameter
@@ -119,7 +104,7 @@ class ParameterRating(_Out):
     bands: list[Band]
 
 
-class NutrientIndex(_Out):
+class NutrientIndex(ResponseModel):
     """(1*nLow + 2*nMedium + 3*nHigh) / n over organic carbon, N, P and K, and its class."""
 
     value: float = Field(ge=1, le=3)
@@ -129,7 +114,7 @@ class NutrientIndex(_Out):
     bands: list[Band]
 
 
-class Advisory(_Out):
+class Advisory(ResponseModel):
     """What to do about one parameter's rating."""
 
     parameter: Parameter
@@ -137,7 +122,7 @@ class Advisory(_Out):
     advice: str
 
 
-class SoilHealthReport(_Out):
+class SoilHealthReport(ResponseModel):
     """Ratings of every measured parameter, the nutrient index and advisories."""
 
     ratings: list[ParameterRating]

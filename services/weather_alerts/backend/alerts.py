@@ -4,7 +4,6 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from pydantic import BaseModel
 from thresholds import (
     RAIN_WINDOW_DAYS,
     THRESHOLDS,
@@ -16,6 +15,9 @@ from thresholds import (
     Stage,
     Variable,
 )
+
+from annadata_common.exceptions import InvalidInputError
+from annadata_common.schemas import ResponseModel
 
 
 class DayWeather(Protocol):
@@ -33,7 +35,7 @@ class DayWeather(Protocol):
     def wind_kmh(self) -> float: ...
 
 
-class Alert(BaseModel):
+class Alert(ResponseModel):
     """A threshold the day's weather crossed, with what to do about it."""
 
     kind: AlertKind
@@ -46,7 +48,7 @@ class Alert(BaseModel):
     advice: str
 
 
-class StageNotApplicableError(ValueError):
+class StageNotApplicableError(InvalidInputError):
     """The growth stage is not one the crop goes through."""
 
 

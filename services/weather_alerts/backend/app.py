@@ -1,64 +1,32 @@
 """weather_alerts backend: crop-stage weather alerts from a short daily forecast."""
 
-import datetime as dt
-import re
 from collections import Counter
 from itertools import pairwise
-from typing import Annotated
 
-from alerts import Alert, StageNotApplicableError, evaluate, stage_rules
-from fastapi import FastAPI, HTTPException
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    NonNegativeInt,
-    field_validator,
-    model_validator,
-)
+from alerts import Alert, evaluate, stage_rules
+from config import SERVICE_NAME, Settings
+from fastapi import FastAPI
+from pydantic import Field, NonNegativeInt, field_validator, model_validator
 from thresholds import SOURCE, THRESHOLDS, AlertKind, Crop, Rule, Season, Stage
 
 from annadata_common.app_factory import create_service_app
-from annadata_common.settings import ServiceSettings
+from annadata_common.schemas import IsoDate, RequestModel, ResponseModel
 
-SERVICE_NAME = "weather_alerts"
 # The longest daily forecasts public services offer run to about 16 days.
 MAX_FORECAST_DAYS = 16
-ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
-class Settings(ServiceSettings):
-    """Environment settings of this service; add fields here."""
-
-    service_name: str = SERVICE_NAME
-
-
-def _iso_date(value: object) -> object:
-    # Lax pydantic reads the number 0 as 1970-01-01 and takes datetimes; the contract says a
-    # date string.
-    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
-        raise ValueError("must be an ISO date string, e.g. 2025-03-14")
-    return value
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-
-
-class ForecastDay(BaseModel):
+class ForecastDay(RequestModel):
     """One day of a daily weather forecast."""
 
-    # allow_inf_nan: Python's json reads NaN, Infinity and 1e400, none of them weather.
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
     date: IsoDate
-    # strict: a number, not a numeric string. Bounds lie beyond any weather on record.
-    tmax_c: float = Field(strict=True, ge=-50, le=60, description="Maximum temperature, °C")
-    tmin_c: float = Field(strict=True, ge=-50, le=60, description="Minimum temperature, °C")
+    # Bounds lie beyond any weather on record.
+    tmax_c: float = Field(ge=-50, le=60, description="Maximum temperature, °C")
+    tmin_c: float = Field(ge=-50, le=60, description="Minimum temperature, °C")
     # India's heaviest 24-hour rainfall on record is about 1,560 mm (Cherrapunji, 1995).
-    rainfall_mm: float = Field(strict=True, ge=0, le=2000, description="Rainfall, mm/day")
-    rh_pct: float = Field(strict=True, ge=0, le=100, description="Relative humidity, %")
-    wind_kmh: float = Field(strict=True, ge=0, le=300, description="Wind speed, km/h")
+    rainfall_mm: float = Field(ge=0, le=2000, description="Rainfall, mm/day")
+    rh_pct: float = Field(ge=0, le=100, description="Relative humidity, %")
+    wind_kmh: float = Field(ge=0, le=300, description="Wind speed, km/h")
 
     @model_validator(mode="after")
     def _tmin_not_above_tmax(self) -> "ForecastDay":
@@ -67,13 +35,14 @@ class ForecastDay(BaseModel):
         return self
 
 
-class AlertCheckRequest(BaseModel):
+class AlertCheckRequest(RequestModel):
     """A crop, its current growth stage and a daily forecast of consecutive days."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    crop: Crop
-    stage: Stage = Field(description="One of the crop's stages: GET /api/v1/weather-alerts/crops")
+    # strict=False: strict mode takes an enum member only, and JSON sends its value.
+    crop: Crop = Field(strict=False)
+    stage: Stage = Field(
+        strict=False, description="One of the crop's stages: GET /api/v1/weather-alerts/crops"
+    )
     forecast: list[ForecastDay] = Field(min_length=1, max_length=MAX_FORECAST_DAYS)
 
     @field_validator("forecast")
@@ -88,14 +57,14 @@ class AlertCheckRequest(BaseModel):
         return days
 
 
-class DayAlerts(BaseModel):
+class DayAlerts(ResponseModel):
     """The alerts one forecast day raises (an empty list when none)."""
 
-    date: dt.date
+    date: IsoDate
     alerts: list[Alert]
 
 
-class AlertSummary(BaseModel):
+class AlertSummary(ResponseModel):
     """Counts over the whole forecast."""
 
     total: NonNegativeInt
@@ -105,7 +74,7 @@ class AlertSummary(BaseModel):
     by_kind: dict[AlertKind, NonNegativeInt]
 
 
-class AlertCheckResponse(BaseModel):
+class AlertCheckResponse(ResponseModel):
     """Alerts day by day for one crop stage, with a summary."""
 
     crop: Crop
@@ -115,7 +84,7 @@ class AlertCheckResponse(BaseModel):
     note: str
 
 
-class StageInfo(BaseModel):
+class StageInfo(ResponseModel):
     """One growth stage of a crop and its thresholds."""
 
     stage: Stage
@@ -123,7 +92,7 @@ class StageInfo(BaseModel):
     rules: list[Rule]
 
 
-class CropInfo(BaseModel):
+class CropInfo(ResponseModel):
     """A crop and its stages, in growth order."""
 
     crop: Crop
@@ -132,7 +101,7 @@ class CropInfo(BaseModel):
     stages: list[StageInfo]
 
 
-class CropCatalogue(BaseModel):
+class CropCatalogue(ResponseModel):
     """Every crop the service knows, with its stages and thresholds."""
 
     note: str
@@ -190,10 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post("/api/v1/weather-alerts/check", tags=["weather-alerts"])
     def check(body: AlertCheckRequest) -> AlertCheckResponse:
         """Alerts a daily forecast raises for one crop at one growth stage."""
-        try:
-            rules = stage_rules(body.crop, body.stage)
-        except StageNotApplicableError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        rules = stage_rules(body.crop, body.stage)
         days = [
             DayAlerts(date=day.date, alerts=alerts)
             for day, alerts in zip(body.forecast, evaluate(rules, body.forecast), strict=True)

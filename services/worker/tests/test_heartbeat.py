@@ -6,8 +6,9 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import WORKER_DIR
 from heartbeat import HeartbeatThread, heartbeat_problem, write_heartbeat
+
+WORKER_DIR = Path(__file__).resolve().parents[1]
 
 
 def test_fresh_heartbeat_is_healthy(tmp_path: Path) -> None:

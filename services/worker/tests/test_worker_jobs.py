@@ -1,12 +1,15 @@
 """A batch job from the shared queue executed by an RQ worker on fakeredis."""
 
+from pathlib import Path
+
 import fakeredis
 import pytest
-from conftest import REPO_ROOT
 from rq import Queue, SimpleWorker
 from worker import main
 
 from annadata_common.jobs import BATCH_PREDICT, QUEUE_NAME
+
+SAVED_MODELS = Path(__file__).resolve().parents[3] / "src" / "models" / "saved_models"
 
 RECORD = {
     "rainfall_mm": 900,
@@ -18,7 +21,7 @@ RECORD = {
 
 
 def test_job_executes_and_bad_job_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MODELS_DIR", str(REPO_ROOT / "src" / "models" / "saved_models"))
+    monkeypatch.setenv("MODELS_DIR", str(SAVED_MODELS))
     connection = fakeredis.FakeStrictRedis()
     queue = Queue(QUEUE_NAME, connection=connection)
     good = queue.enqueue(BATCH_PREDICT, "crop_yield", [RECORD])

@@ -4,15 +4,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from config import YieldSettings
+from config import SERVICE_NAME, Settings
 from fastapi import FastAPI, HTTPException
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import Field, create_model
 
 from annadata_common.app_factory import create_service_app
+from annadata_common.exceptions import NotFoundError
 from annadata_common.health import HealthCheck, redis_check
-from annadata_common.jobs import BATCH_PREDICT, QUEUE_NAME
-from annadata_common.model_registry import LoadedModel, ModelRegistry, ModelRegistryError
+from annadata_common.jobs import BATCH_PREDICT, QUEUE_NAME, BatchResult
+from annadata_common.model_registry import (
+    LoadedModel,
+    ModelDescription,
+    ModelRegistry,
+    ModelRegistryError,
+)
+from annadata_common.schemas import RequestModel, ResponseModel
 from annadata_common.yield_models import (
     FEATURE_RANGES,
     MAX_BATCH_RECORDS,
@@ -20,35 +27,78 @@ from annadata_common.yield_models import (
     WEATHER_MODEL,
     YIELD_FEATURES,
     YIELD_MODEL,
-    FeatureError,
     predict,
     prepare_features,
 )
 
+# The contract's version (info.version); see create_service_app.
+API_VERSION = "1.0.0"
 
-def _features_model(name: str, features: list[str]) -> type[BaseModel]:
+
+def _features_model(name: str, features: list[str]) -> type[RequestModel]:
     # Built from FEATURE_RANGES so the API bounds and the shared validation cannot drift.
     fields: dict[str, Any] = {
         f: (float, Field(ge=FEATURE_RANGES[f][0], le=FEATURE_RANGES[f][1])) for f in features
     }
-    # Strict: `true` is not a rainfall; JSON numbers only (ints are fine, booleans are not).
-    return create_model(name, __config__=ConfigDict(strict=True), **fields)
+    return create_model(name, __base__=RequestModel, **fields)
 
 
 YieldFeatures = _features_model("YieldFeatures", YIELD_FEATURES)
 WeatherFeatures = _features_model("WeatherFeatures", WEATHER_FEATURES)
 
 
-class JobIn(BaseModel):
+class JobIn(RequestModel):
     """A batch of records for one model."""
 
     model: str = Field(examples=[YIELD_MODEL])
+    # Each record's features depend on the model: they are checked before the job is queued.
     records: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
 
 
-def create_app(settings: YieldSettings | None = None, redis_connection: Any = None) -> FastAPI:
+class ModelList(ResponseModel):
+    """The models loaded from MODELS_DIR, and why any listed one is not."""
+
+    models_dir: str
+    models: list[ModelDescription]
+    errors: dict[str, str] = Field(description="Model name (or <registry>) -> why not loaded")
+
+
+class YieldPrediction(ResponseModel):
+    """A crop-yield prediction and the model file that made it."""
+
+    model: str
+    sha256: str
+    yield_t_ha: float
+
+
+class WeatherPrediction(ResponseModel):
+    """A daily maximum temperature prediction and the model file that made it."""
+
+    model: str
+    sha256: str
+    max_temp_c: float
+
+
+class JobAccepted(ResponseModel):
+    """A queued batch job and where to poll for it."""
+
+    job_id: str
+    status: str = Field(description="RQ's job status, e.g. queued")
+    status_url: str
+
+
+class JobStatus(ResponseModel):
+    """A batch job's status and, once finished, its result (or, once failed, why)."""
+
+    job_id: str
+    status: str = Field(description="RQ's job status: queued, started, finished, failed, ...")
+    result: BatchResult | None
+    error: str | None
+
+
+def create_app(settings: Settings | None = None, redis_connection: Any = None) -> FastAPI:
     """Build the app; tests may pass settings and a (fake) Redis connection."""
-    settings = settings or YieldSettings()
+    settings = settings or Settings()
     registry = ModelRegistry(settings.models_dir, allow_pickle=settings.allow_pickle_models)
     if redis_connection is None and settings.redis_url:
         import redis
@@ -67,7 +117,8 @@ def create_app(settings: YieldSettings | None = None, redis_connection: Any = No
     app = create_service_app(
         settings,
         checks,
-        title="yield_api",
+        title=SERVICE_NAME,
+        version=API_VERSION,
         description="Crop-yield and weather predictions (ONNX models, sha256-verified).",
         lifespan=lifespan,
     )
@@ -78,15 +129,13 @@ def create_app(settings: YieldSettings | None = None, redis_connection: Any = No
             return registry.get(name)
         except ModelRegistryError as exc:
             # Listed but failed to load is a server fault (503); never listed is the caller's (404).
-            failed = name in registry.errors or "<registry>" in registry.errors
-            raise HTTPException(503 if failed else 404, str(exc)) from exc
+            if name in registry.errors or "<registry>" in registry.errors:
+                raise HTTPException(503, str(exc)) from exc
+            raise NotFoundError(str(exc)) from exc
 
     def run(name: str, record: dict[str, Any]) -> tuple[LoadedModel, float]:
         loaded = model(name)
-        try:
-            return loaded, predict(loaded, [record])[0]
-        except FeatureError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        return loaded, predict(loaded, [record])[0]
 
     def queue() -> Any:
         if redis_connection is None:
@@ -96,35 +145,32 @@ def create_app(settings: YieldSettings | None = None, redis_connection: Any = No
         return Queue(QUEUE_NAME, connection=redis_connection)
 
     @app.get("/api/v1/models", tags=["models"])
-    def list_models() -> dict[str, Any]:
+    def list_models() -> ModelList:
         """Loaded models with file path and sha256, and the reason for any not loaded."""
-        return {
-            "models_dir": str(registry.models_dir),
-            "models": [m.describe() for m in registry.models.values()],
-            "errors": registry.errors,
-        }
+        return ModelList(
+            models_dir=str(registry.models_dir),
+            models=[m.describe() for m in registry.models.values()],
+            errors=registry.errors,
+        )
 
     @app.post("/api/v1/predict/yield", tags=["predict"])
-    def predict_yield(features: YieldFeatures) -> dict[str, Any]:  # type: ignore[valid-type]
+    def predict_yield(features: YieldFeatures) -> YieldPrediction:  # type: ignore[valid-type]
         """Predicted crop yield in tonnes per hectare."""
         loaded, value = run(YIELD_MODEL, features.model_dump())
-        return {"model": loaded.name, "sha256": loaded.sha256, "yield_t_ha": value}
+        return YieldPrediction(model=loaded.name, sha256=loaded.sha256, yield_t_ha=value)
 
     @app.post("/api/v1/predict/weather", tags=["predict"])
-    def predict_weather(features: WeatherFeatures) -> dict[str, Any]:  # type: ignore[valid-type]
+    def predict_weather(features: WeatherFeatures) -> WeatherPrediction:  # type: ignore[valid-type]
         """Predicted daily maximum temperature in degrees Celsius."""
         loaded, value = run(WEATHER_MODEL, features.model_dump())
-        return {"model": loaded.name, "sha256": loaded.sha256, "max_temp_c": value}
+        return WeatherPrediction(model=loaded.name, sha256=loaded.sha256, max_temp_c=value)
 
     @app.post("/api/v1/jobs", status_code=202, tags=["jobs"])
-    def submit_job(body: JobIn) -> dict[str, Any]:
+    def submit_job(body: JobIn) -> JobAccepted:
         """Queue a batch prediction; poll GET /api/v1/jobs/{job_id} for the result."""
         loaded = model(body.model)
-        try:
-            # Validate now so bad input is a 422 here, not a failed job later.
-            prepare_features(body.records, loaded.inputs)
-        except FeatureError as exc:
-            raise HTTPException(422, str(exc)) from exc
+        # Validate now so bad input is a 422 here, not a failed job later.
+        prepare_features(body.records, loaded.inputs)
         job = queue().enqueue(
             BATCH_PREDICT,
             body.model,
@@ -132,17 +178,15 @@ def create_app(settings: YieldSettings | None = None, redis_connection: Any = No
             job_timeout=settings.job_timeout_s,
             result_ttl=settings.job_result_ttl_s,
         )
-        return {
-            "job_id": job.id,
-            "status": job.get_status().value,
-            "status_url": f"/api/v1/jobs/{job.id}",
-        }
+        return JobAccepted(
+            job_id=job.id, status=job.get_status().value, status_url=f"/api/v1/jobs/{job.id}"
+        )
 
     @app.get("/api/v1/jobs/{job_id}", tags=["jobs"])
     def job_status(
         # RQ ids are hex UUIDs: anything else is a 422 before it reaches Redis.
         job_id: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
-    ) -> dict[str, Any]:
+    ) -> JobStatus:
         """Status of a job and, once finished, its result (404 for an unknown id)."""
         from rq.exceptions import NoSuchJobError
         from rq.job import Job
@@ -151,19 +195,19 @@ def create_app(settings: YieldSettings | None = None, redis_connection: Any = No
         try:
             job = Job.fetch(job_id, connection=q.connection)
         except NoSuchJobError:
-            raise HTTPException(404, f"no job with id {job_id!r} (unknown or expired)") from None
+            raise NotFoundError(f"no job with id {job_id!r} (unknown or expired)") from None
         status = job.get_status().value
         error = None
         if status == "failed":
             latest = job.latest_result()
             error = (latest.exc_string or "").strip().splitlines()[-1:] if latest else None
             error = error[0] if error else "job failed"
-        return {
-            "job_id": job.id,
-            "status": status,
-            "result": job.return_value() if status == "finished" else None,
-            "error": error,
-        }
+        return JobStatus(
+            job_id=job.id,
+            status=status,
+            result=job.return_value() if status == "finished" else None,
+            error=error,
+        )
 
     return app
 

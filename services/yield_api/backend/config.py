@@ -2,10 +2,12 @@
 
 from annadata_common.settings import ServiceSettings
 
+SERVICE_NAME = "yield_api"
 
-class YieldSettings(ServiceSettings):
+
+class Settings(ServiceSettings):
     """Environment settings; REDIS_URL enables the batch job endpoints."""
 
-    service_name: str = "yield_api"
+    service_name: str = SERVICE_NAME
     job_timeout_s: int = 300
     job_result_ttl_s: int = 3600

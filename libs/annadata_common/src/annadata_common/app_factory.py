@@ -6,7 +6,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
-from annadata_common.errors import error_responses, validation_error_handler
+from annadata_common.errors import (
+    DOMAIN_STATUS,
+    domain_error_handler,
+    error_responses,
+    validation_error_handler,
+)
 from annadata_common.health import HealthCheck, build_health_router
 from annadata_common.logging import configure_logging
 from annadata_common.settings import ServiceSettings
@@ -17,14 +22,17 @@ def create_service_app(
     settings: ServiceSettings,
     checks: Sequence[HealthCheck],
     title: str,
+    # The contract's info.version: raise its major number with a change that breaks clients.
     version: str = "0.1.0",
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """FastAPI app with JSON logging, /health and /version, and its error bodies documented."""
+    """FastAPI app with JSON logging, /health, /version, and error bodies handled and documented."""
     configure_logging(settings.service_name, settings.log_level)
     fastapi_kwargs.setdefault("responses", error_responses())
     app = FastAPI(title=title, version=version, **fastapi_kwargs)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    for kind in DOMAIN_STATUS:
+        app.add_exception_handler(kind, domain_error_handler)
     app.include_router(build_health_router(settings.service_name, checks))
     app.include_router(build_version_router(settings))
     app.state.settings = settings

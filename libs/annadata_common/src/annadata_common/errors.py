@@ -1,9 +1,9 @@
 """The error bodies every service documents, so its OpenAPI contract covers what it answers.
 
-FastAPI documents only its own 422 (a list of validation errors). Services also raise
-HTTPException with one sentence (404 unknown id, 422 a rule the schema cannot express),
-and Starlette answers 400 to a body that is not JSON; clients and the contract tests
-must see those shapes in the spec too.
+FastAPI documents only its own 422 (a list of validation errors). Services also answer
+with one sentence (404 unknown id, 422 a rule the schema cannot express: the domain
+exceptions of annadata_common.exceptions), and Starlette answers 400 to a body that is not
+JSON; clients and the contract tests must see those shapes in the spec too.
 """
 
 import math
@@ -14,6 +14,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from annadata_common.exceptions import InvalidInputError, NotFoundError
+
+# Each domain exception's status; its message is the documented ErrorDetail body.
+DOMAIN_STATUS: dict[type[Exception], int] = {NotFoundError: 404, InvalidInputError: 422}
 
 
 class ErrorDetail(BaseModel):
@@ -65,3 +70,9 @@ async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
     # the input, and the response cannot encode it: a 500 instead of the 422.
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
     return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(errors))})
+
+
+async def domain_error_handler(_: Request, exc: Exception) -> JSONResponse:
+    """A domain exception as its status (DOMAIN_STATUS) and the one-sentence ErrorDetail body."""
+    status = next(code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind))
+    return JSONResponse(status_code=status, content=ErrorDetail(detail=str(exc)).model_dump())

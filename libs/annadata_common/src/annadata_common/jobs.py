@@ -9,12 +9,22 @@ from functools import lru_cache
 from typing import Any
 
 from annadata_common.model_registry import ModelRegistry
+from annadata_common.schemas import ResponseModel
 from annadata_common.settings import ServiceSettings
 from annadata_common.yield_models import predict
 
 QUEUE_NAME = "predictions"
 # Import path RQ stores in the job; the worker resolves it, so it must not change lightly.
 BATCH_PREDICT = "annadata_common.jobs.batch_predict"
+
+
+class BatchResult(ResponseModel):
+    """What a finished batch job returns: the model used and one prediction per record."""
+
+    model: str
+    sha256: str
+    count: int
+    predictions: list[float]
 
 
 @lru_cache(maxsize=4)
@@ -28,9 +38,7 @@ def batch_predict(model_name: str, records: Sequence[Mapping[str, Any]]) -> dict
     settings = ServiceSettings()
     model = _registry(settings.models_dir, settings.allow_pickle_models).get(model_name)
     predictions = predict(model, records)
-    return {
-        "model": model.name,
-        "sha256": model.sha256,
-        "count": len(predictions),
-        "predictions": predictions,
-    }
+    # A plain dict in the queue: the job result outlives the code version that wrote it.
+    return BatchResult(
+        model=model.name, sha256=model.sha256, count=len(predictions), predictions=predictions
+    ).model_dump()

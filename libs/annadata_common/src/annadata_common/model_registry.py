@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from annadata_common.schemas import ResponseModel
+
 REGISTRY_FILENAME = "model_registry.json"
 SUPPORTED_FORMATS = ("onnx", "pickle")
 
@@ -25,6 +27,17 @@ class PickleNotAllowedError(ModelRegistryError):
     """A pickle model was listed while ALLOW_PICKLE_MODELS is false."""
 
 
+class ModelDescription(ResponseModel):
+    """What a service reports of one loaded model (no runtime object)."""
+
+    name: str
+    path: str
+    sha256: str
+    format: str
+    inputs: list[str]
+    description: str
+
+
 @dataclass
 class LoadedModel:
     """A model verified and loaded, with the facts the /models endpoint reports."""
@@ -37,16 +50,16 @@ class LoadedModel:
     description: str
     runtime: Any = field(repr=False)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> ModelDescription:
         """Public description (no runtime object)."""
-        return {
-            "name": self.name,
-            "path": str(self.path),
-            "sha256": self.sha256,
-            "format": self.format,
-            "inputs": self.inputs,
-            "description": self.description,
-        }
+        return ModelDescription(
+            name=self.name,
+            path=str(self.path),
+            sha256=self.sha256,
+            format=self.format,
+            inputs=self.inputs,
+            description=self.description,
+        )
 
 
 def sha256_of(path: Path) -> str:

@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from annadata_common.exceptions import InvalidInputError
 from annadata_common.model_registry import LoadedModel
 
 YIELD_MODEL = "crop_yield"
@@ -31,7 +32,7 @@ WEATHER_FEATURES = ["day_of_year", "latitude", "elevation_m", "relative_humidity
 MAX_BATCH_RECORDS = 10_000
 
 
-class FeatureError(ValueError):
+class FeatureError(InvalidInputError):
     """An input record is missing a feature or has an unusable value."""
 
 

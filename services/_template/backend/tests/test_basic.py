@@ -1,8 +1,11 @@
-"""The scaffolded service answers /health, /version and its example route."""
+"""The scaffolded service answers /health, /version and its example route, all typed."""
 
 import pytest
-from app import SERVICE_NAME, create_app
+from app import create_app
+from config import SERVICE_NAME
 from fastapi.testclient import TestClient
+
+from annadata_common.schemas import untyped_operations
 
 
 @pytest.fixture
@@ -25,6 +28,11 @@ def test_version(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_example_route(client: TestClient) -> None:
-    assert client.get("/api/v1/hello", params={"name": "kisan"}).json()["message"] == (
-        "hello, kisan"
-    )
+    assert client.get("/api/v1/hello", params={"name": "kisan"}).json() == {
+        "message": "hello, kisan", "service": SERVICE_NAME
+    }  # fmt: skip
+
+
+def test_every_body_and_response_has_a_schema_that_can_fail(client: TestClient) -> None:
+    # A schema that takes any object gives the contract checks nothing to hold the app to.
+    assert untyped_operations(client.get("/openapi.json").json()) == []

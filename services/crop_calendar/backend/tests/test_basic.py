@@ -1,8 +1,11 @@
 """The service answers /health and /version, and lists its states first under /api/."""
 
 import pytest
-from app import SERVICE_NAME, create_app
+from app import create_app
+from config import SERVICE_NAME
 from fastapi.testclient import TestClient
+
+from annadata_common.schemas import untyped_operations
 
 
 @pytest.fixture
@@ -36,3 +39,7 @@ def test_states_is_the_first_parameterless_api_get(client: TestClient) -> None:
     )
     assert first == "/api/v1/states"
     assert client.get(first).status_code == 200
+
+
+def test_every_body_and_response_has_a_schema_that_can_fail(client: TestClient) -> None:
+    assert untyped_operations(client.get("/openapi.json").json()) == []

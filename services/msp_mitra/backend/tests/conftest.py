@@ -1,29 +1,23 @@
 """Test fixtures: the app on an in-memory SQLite database seeded from the repo's msp.csv."""
 
-import sys
 from pathlib import Path
 
 import pytest
+from app import create_app
+from config import Settings
 from fastapi.testclient import TestClient
 
-BACKEND_DIR = Path(__file__).resolve().parents[1]
-REPO_ROOT = BACKEND_DIR.parents[2]
-sys.path.insert(0, str(BACKEND_DIR))  # so `import app` works from any working directory
-
-from app import create_app  # noqa: E402
-from config import MspSettings  # noqa: E402
-
-DATA_DIR = REPO_ROOT / "data" / "processed"
+DATA_DIR = Path(__file__).resolve().parents[4] / "data" / "processed"
 
 
 @pytest.fixture
-def settings() -> MspSettings:
+def settings() -> Settings:
     """SQLite in memory, data from the repo."""
-    return MspSettings(database_url=None, data_dir=str(DATA_DIR))
+    return Settings(database_url=None, data_dir=str(DATA_DIR))
 
 
 @pytest.fixture
-def client(settings: MspSettings) -> TestClient:
+def client(settings: Settings) -> TestClient:
     """In-process client; entering it runs the startup seeding."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client

@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
+import pytest
 from app import create_app
-from config import MspSettings
-from conftest import DATA_DIR
+from config import Settings
 from fastapi.testclient import TestClient
 
 OBS = {
@@ -38,10 +38,8 @@ def test_rejects_unknown_commodity_and_bad_input(client: TestClient) -> None:
     assert client.get("/api/v1/observations/999999").status_code == 404
 
 
-def test_seed_is_idempotent_and_data_persists(tmp_path: Path) -> None:
-    settings = MspSettings(
-        database_url=None, data_dir=str(DATA_DIR), sqlite_url=f"sqlite:///{tmp_path / 'msp.db'}"
-    )
+def test_seed_is_idempotent_and_data_persists(settings: Settings, tmp_path: Path) -> None:
+    settings = settings.model_copy(update={"sqlite_url": f"sqlite:///{tmp_path / 'msp.db'}"})
     with TestClient(create_app(settings)) as client:
         first = client.get("/api/v1/msp/wheat").json()["prices"]
         obs_id = client.post("/api/v1/observations", json=OBS).json()["id"]
@@ -73,3 +71,21 @@ def test_a_non_finite_price_is_422_not_500(client: TestClient) -> None:
         "/api/v1/observations", content=body, headers={"content-type": "application/json"}
     )
     assert response.status_code == 422, response.text
+
+
+@pytest.mark.parametrize(
+    "observed_on", ["2025-04-15T00:00:00", "20250415", "2025-04-31", "15-04-2025"]
+)
+def test_observed_on_is_a_yyyy_mm_dd_date_and_nothing_else(
+    client: TestClient, observed_on: str
+) -> None:
+    # 0.1.0 read 2025-04-15T00:00:00 as a date; every service now means the same by one.
+    response = client.post("/api/v1/observations", json={**OBS, "observed_on": observed_on})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "observed_on"]
+
+
+def test_a_field_the_body_does_not_define_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/observations", json={**OBS, "variety": "HD-2967"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "extra_forbidden"

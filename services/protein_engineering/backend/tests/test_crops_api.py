@@ -49,6 +49,8 @@ def test_ranking_unknown_trait_is_404(client: TestClient) -> None:
     assert client.get("/api/v1/crops/ranking/sweetness").status_code == 404
     ranked = client.get("/api/v1/crops/ranking/grain_protein_pct").json()
     assert ranked[0]["crop"] == "soybean"
+    # The ranked trait's value sits under the trait's name, as before the response was typed.
+    assert {tuple(sorted(r)) for r in ranked} == {("crop", "grain_protein_pct", "name")}
 
 
 def test_unknown_crop_is_404(client: TestClient) -> None:

@@ -45,3 +45,10 @@ def test_empty_sequence_rejected(client: TestClient) -> None:
     response = client.post(URL, json={"sequence": "  \n"})
     assert response.status_code == 422
     assert response.json()["detail"] == "sequence is empty"
+
+
+def test_unknown_fields_and_non_strings_are_refused(client: TestClient) -> None:
+    response = client.post(URL, json={"sequence": "MKT", "organism": "wheat"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "extra_forbidden"
+    assert client.post(URL, json={"sequence": 42}).status_code == 422

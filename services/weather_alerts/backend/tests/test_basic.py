@@ -1,8 +1,11 @@
 """/health, /version and the crop catalogue."""
 
 import pytest
-from app import SERVICE_NAME, create_app
+from app import create_app
+from config import SERVICE_NAME
 from fastapi.testclient import TestClient
+
+from annadata_common.schemas import untyped_operations
 
 
 @pytest.fixture
@@ -26,6 +29,10 @@ def test_version(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_example_route_is_gone(client: TestClient) -> None:
     assert client.get("/api/v1/hello").status_code == 404
+
+
+def test_every_body_and_response_has_a_schema_that_can_fail(client: TestClient) -> None:
+    assert untyped_operations(client.get("/openapi.json").json()) == []
 
 
 def test_crops_lists_stages_in_growth_order_with_thresholds(client: TestClient) -> None:

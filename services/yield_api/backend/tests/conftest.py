@@ -1,19 +1,14 @@
 """Test fixtures: the app on the repo's committed models."""
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from app import create_app
+from config import Settings
 from fastapi.testclient import TestClient
 
-BACKEND_DIR = Path(__file__).resolve().parents[1]
-REPO_ROOT = BACKEND_DIR.parents[2]
-SAVED_MODELS = REPO_ROOT / "src" / "models" / "saved_models"
-sys.path.insert(0, str(BACKEND_DIR))  # so `import app` works from any working directory
-
-from app import create_app  # noqa: E402
-from config import YieldSettings  # noqa: E402
+SAVED_MODELS = Path(__file__).resolve().parents[4] / "src" / "models" / "saved_models"
 
 
 @pytest.fixture
@@ -23,13 +18,13 @@ def models_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(models_dir: Path) -> YieldSettings:
+def settings(models_dir: Path) -> Settings:
     """Settings on the model copy, no Redis."""
-    return YieldSettings(models_dir=str(models_dir), redis_url=None)
+    return Settings(models_dir=str(models_dir), redis_url=None)
 
 
 @pytest.fixture
-def client(settings: YieldSettings) -> TestClient:
+def client(settings: Settings) -> TestClient:
     """In-process client without a queue."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client

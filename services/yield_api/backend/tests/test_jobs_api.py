@@ -3,7 +3,7 @@
 import fakeredis
 import pytest
 from app import create_app
-from config import YieldSettings
+from config import Settings
 from fastapi.testclient import TestClient
 from rq import Queue, SimpleWorker
 from test_predict_api import GOOD
@@ -19,7 +19,7 @@ def redis_conn() -> fakeredis.FakeStrictRedis:
 
 @pytest.fixture
 def jobs_client(
-    settings: YieldSettings, redis_conn: fakeredis.FakeStrictRedis, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, redis_conn: fakeredis.FakeStrictRedis, monkeypatch: pytest.MonkeyPatch
 ) -> TestClient:
     """Client with a queue; the in-process worker reads MODELS_DIR from the environment."""
     monkeypatch.setenv("MODELS_DIR", settings.models_dir)

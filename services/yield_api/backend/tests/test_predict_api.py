@@ -3,10 +3,11 @@
 from pathlib import Path
 
 from app import create_app
-from config import YieldSettings
+from config import Settings
 from fastapi.testclient import TestClient
 
 from annadata_common.model_registry import sha256_of
+from annadata_common.schemas import untyped_operations
 
 GOOD = {
     "rainfall_mm": 900,
@@ -62,7 +63,7 @@ def test_out_of_range_input_is_422(client: TestClient) -> None:
 
 def test_tampered_model_is_not_served_and_health_is_503(models_dir: Path) -> None:
     (models_dir / "crop_yield.onnx").write_bytes(b"tampered")
-    settings = YieldSettings(models_dir=str(models_dir), redis_url=None)
+    settings = Settings(models_dir=str(models_dir), redis_url=None)
     with TestClient(create_app(settings)) as client:
         health = client.get("/health")
         assert health.status_code == 503
@@ -90,3 +91,13 @@ def test_a_boolean_is_not_a_number(client: TestClient) -> None:
     # Lax validation read `false` as 0.0; schemathesis caught it (negative_data_rejection).
     response = client.post("/api/v1/predict/yield", json={**GOOD, "irrigated_fraction": False})
     assert response.status_code == 422
+
+
+def test_a_field_the_body_does_not_define_is_422(client: TestClient) -> None:
+    response = client.post("/api/v1/predict/yield", json={**GOOD, "variety": "HD-2967"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "extra_forbidden"
+
+
+def test_every_body_and_response_has_a_schema_that_can_fail(client: TestClient) -> None:
+    assert untyped_operations(client.get("/openapi.json").json()) == []

@@ -9,7 +9,7 @@ from typing import Any
 def key_line(mapping: Any, key: Any) -> int:
     """1-based line of a mapping's key (1 when unknown)."""
     try:
-        return mapping.lc.key(key)[0] + 1
+        return int(mapping.lc.key(key)[0]) + 1
     except (AttributeError, KeyError, TypeError):
         return 1
 
@@ -17,7 +17,7 @@ def key_line(mapping: Any, key: Any) -> int:
 def item_line(sequence: Any, index: int) -> int:
     """1-based line of a sequence's item (an alias item gives its anchor's line; 1 if unknown)."""
     try:
-        return sequence.lc.item(index)[0] + 1
+        return int(sequence.lc.item(index)[0]) + 1
     except (AttributeError, KeyError, IndexError, TypeError):
         return 1
 

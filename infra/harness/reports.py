@@ -1,0 +1,23 @@
+"""Where every command writes its reports (CI uploads reports/; the summary reads them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPORTS_DIR = "reports"
+JUNIT_DIR = "reports/junit"
+BUILD = "reports/build.json"
+SMOKE_DIR = "reports/smoke"
+SMOKE_JUNIT = "reports/junit/smoke.xml"
+CONTRACT_DIR = "reports/contract"
+CONTRACT_SUMMARY = "reports/contract/summary.json"
+
+
+def junit(root: Path, name: str) -> Path:
+    """The JUnit XML file of one suite."""
+    return root / JUNIT_DIR / f"{name}.xml"
+
+
+def smoke_run(root: Path, project: str) -> Path:
+    """Where one smoke run keeps its logs, override file and timings."""
+    return root / SMOKE_DIR / project

@@ -1,0 +1,188 @@
+"""Reading files a user hands the harness, refusing the hostile ones before any tool sees them.
+
+Config files here are a few kilobytes. A file that is not a regular file (a symlink to
+/dev/zero), megabytes long, not UTF-8, nested thousands of levels deep, or a YAML "billion
+laughs" whose aliases expand a few lines into gigabytes (`docker compose config` grew to
+23 GB on one) gets one line naming the file and what to do, never a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    ScalarEvent,
+)
+
+from harness.errors import HarnessError
+
+# Far above any real config (the compose file is ~20 kB and ~1,500 nodes once expanded).
+MAX_BYTES = 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 100
+
+
+def read_text(
+    path: Path, what: str = "file", max_bytes: int = MAX_BYTES, where: str | None = None
+) -> str:
+    """path's text, if it is a regular UTF-8 file of at most max_bytes; errors say `where`."""
+    shown = where or str(path)
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise HarnessError(f"{shown}: cannot read the {what} ({exc.strerror})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise HarnessError(
+            f"{shown}: the {what} is not a regular file (it resolves to {os.path.realpath(path)})"
+            ": replace it with the file itself"
+        )
+    try:
+        with path.open("rb") as source:
+            data = source.read(max_bytes + 1)
+    except OSError as exc:
+        raise HarnessError(f"{shown}: cannot read the {what} ({exc.strerror})") from exc
+    if len(data) > max_bytes:
+        raise HarnessError(
+            f"{shown}: the {what} is over {max_bytes // 1024} kB, far more than any config here:"
+            " is it the right file?"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise HarnessError(
+            f"{shown}:{line}: the {what} is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+            f"offset {exc.start}): save it as UTF-8"
+        ) from exc
+
+
+def check_yaml(text: str, where: str) -> None:
+    """Refuse YAML whose aliases expand past MAX_NODES or that nests past MAX_DEPTH.
+
+    Counted on the parser's events, so nothing is expanded: an alias adds the size its
+    anchor's node had when it was defined.
+    """
+    sizes: dict[str, int] = {}
+    # One frame per open collection: [anchor, nodes so far].
+    frames: list[list[Any]] = [[None, 0]]
+    total = 0
+    try:
+        for event in YAML(typ="safe", pure=True).parse(io.StringIO(text)):
+            line = event.start_mark.line + 1 if event.start_mark else 1
+            if isinstance(event, AliasEvent):
+                size = sizes.get(str(event.anchor), 1)
+            elif isinstance(event, ScalarEvent):
+                size = 1
+                if event.anchor:
+                    sizes[str(event.anchor)] = 1
+            elif isinstance(event, CollectionStartEvent):
+                if len(frames) > MAX_DEPTH:
+                    raise HarnessError(
+                        f"{where}:{line}: nested more than {MAX_DEPTH} levels deep: "
+                        "flatten it (no config here needs that)"
+                    )
+                frames.append([event.anchor, 1])
+                continue
+            elif isinstance(event, CollectionEndEvent):
+                anchor, size = frames.pop()
+                if anchor:
+                    sizes[str(anchor)] = size
+            else:
+                continue
+            frames[-1][1] += size
+            total += size if isinstance(event, AliasEvent | ScalarEvent) else 0
+            if total > MAX_NODES or frames[-1][1] > MAX_NODES:
+                raise HarnessError(
+                    f"{where}:{line}: YAML aliases here expand to more than {MAX_NODES:,} "
+                    "nodes (an alias bomb?): refused before any tool expands it; remove the "
+                    "nested aliases"
+                )
+    except MarkedYAMLError as exc:
+        raise yaml_error(exc, where) from exc
+    except YAMLError as exc:
+        raise HarnessError(f"{where}: not valid YAML: {exc}") from exc
+
+
+def yaml_error(exc: MarkedYAMLError, where: str) -> HarnessError:
+    """A ruamel error as one line: where:line: problem (context)."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+    context = " ".join(str(exc.context or "").split())
+    detail = f"{problem} ({context})" if context and context != problem else problem
+    return HarnessError(f"{where}:{line}: {detail}")
+
+
+def load_yaml(path: Path, where: str | None = None) -> Any:
+    """A YAML file as round-trip data (line numbers kept), after the checks above."""
+    where = where or str(path)
+    text = read_text(path, "YAML file")
+    check_yaml(text, where)
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        raise yaml_error(exc, where) from exc
+    except YAMLError as exc:
+        raise HarnessError(f"{where}: not valid YAML: {exc}") from exc
+
+
+def loads_json(text: str, where: str) -> Any:
+    """JSON text as data; a duplicate key is an error (JSON would keep only the last)."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen[key] = value
+        return seen
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise HarnessError(f"{where}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise HarnessError(
+            f"{where}: nested too deeply to read: flatten it (no config here needs that)"
+        ) from exc
+    except _DuplicateKey as exc:
+        raise HarnessError(
+            f"{where}:{_duplicate_line(text, exc.key)}: duplicate key {exc.key!r}: JSON keeps "
+            "only the last one; merge or rename the entries"
+        ) from exc
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _duplicate_line(text: str, key: str) -> int:
+    """The line of the second occurrence, from the YAML parser's marks (JSON is YAML)."""
+    try:
+        YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        if exc.problem_mark is not None:
+            return int(exc.problem_mark.line) + 1
+    except YAMLError:
+        pass
+    return 1
+
+
+def document(text: str) -> Any:
+    """JSON or YAML text as round-trip data for line lookups; None when it does not parse."""
+    try:
+        return YAML(typ="rt").load(text)
+    except (YAMLError, RecursionError):
+        return None
