@@ -61,7 +61,10 @@ def _cluster_figures(tag: str) -> dict[str, float]:
 
 def _compose_up(tag: str) -> float:
     name = compose.unique_name("annadata-bench-k8s")
-    stack = stack_for(ROOT, project=name, profiles=None, tag=tag, say=lambda _: None)
+    stack = stack_for(
+        ROOT, registry.load(ROOT), project=name, profiles=None, tag=tag,
+        image_env=release.image_env(ROOT), say=lambda _: None,
+    )  # fmt: skip
     try:
         stack.up()
         return stack.timings["up"]

@@ -122,7 +122,7 @@ def run(
         say(f"pushed {reference}@{digest}")
     # The chart last, beside the images, its appVersion the tag they were pushed with.
     reference, digest = k8s_chart.publish(
-        root, registry_prefix, app_version=sha, release=images.version(root)
+        root, registry_prefix, app_version=sha, release=git.version(root)
     )
     say(f"pushed chart {reference}@{digest}")
     return 0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness import git as harness_git
 from harness import paths, proc
-from harness.docker import images
 from harness.k8s import chart, tools
 
 from .test_registry import local_registry  # noqa: F401 - the same throwaway registry fixture
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.docker
 
 
 def test_chart_is_pushed_beside_the_images_with_the_published_app_version(local_registry, tmp_path):  # noqa: F811
-    sha = images.git_sha(ROOT)
+    sha = harness_git.short_sha(ROOT)
     reference, digest = chart.publish(ROOT, local_registry, app_version=sha, release=None)
     assert reference == f"{local_registry}/annadata:0.1.0-g{sha}"
     assert digest.startswith("sha256:")
