@@ -218,11 +218,14 @@ def test_a_new_app_tag_leaves_the_databases_pod_templates_alone(helm, tmp_path):
 
 def test_the_default_probe_timing_is_composes():
     """values.yaml's probes are compose's healthcheck timing, for every component."""
+    from harness import registry
+
     from .conformance import compose_services, seconds
 
     probes = chart.values(ROOT)["probes"]
-    for name, service in compose_services(ROOT).items():
-        check = service["healthcheck"]
+    services = compose_services(ROOT)
+    for name in (c.compose_name for c in registry.load(ROOT).components()):
+        check = services[name]["healthcheck"]
         assert (seconds(check["interval"]), seconds(check["timeout"]), check["retries"]) == (
             probes["periodSeconds"], probes["timeoutSeconds"], probes["failureThreshold"],
         ), name  # fmt: skip
