@@ -99,7 +99,8 @@ def run(
     # The suite writes its timings as its cluster goes; none if it never started one.
     with contextlib.suppress(OSError, json.JSONDecodeError):
         timings.update(json.loads((reports / TIMINGS_FILE).read_text(encoding="utf-8")))
-    say(f"{'stage':<18} {'seconds':>8}")
-    for stage, seconds in timings.items():
-        say(f"{stage:<18} {seconds:8.1f}")
+    width = max(len(k) for k in timings)
+    say(f"{'stage (seconds), memory (MB)':<{width}} {'':>8}")
+    for stage, value in timings.items():
+        say(f"{stage:<{width}} {value:8.1f}")
     return status
