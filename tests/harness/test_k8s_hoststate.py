@@ -49,19 +49,24 @@ def test_iptables_snapshot_drops_counters_and_comments():
 
 
 def test_new_empty_tables_are_deleted_with_nft_only_when_new_and_empty():
-    before = hoststate.Snapshot(
-        {}, {"ipv4": ("*filter", ":INPUT ACCEPT", "COMMIT"), "ipv6": ()}, (), {}, ()
-    )
-    now = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n*mangle\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n"
-    now += "*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -j ACCEPT\nCOMMIT\n"
+    before = hoststate.Snapshot({}, {}, (), {}, (), ("ip filter", "ip nat"))
+    listings = {
+        "mangle": "table ip mangle {\n\tchain PREROUTING {\n\t\ttype filter hook prerouting "
+        "priority mangle; policy accept;\n\t}\n}\n",
+        "raw": "table ip raw {\n\tchain PREROUTING {\n\t\tcounter accept\n\t}\n}\n",
+    }
     calls = []
 
     def run(argv, **_):
         calls.append(argv)
-        return ok(now if argv == ["iptables-save"] else "")
+        if argv == ["nft", "list", "tables"]:
+            return ok("table ip filter\ntable ip nat\ntable ip mangle\ntable ip raw\n")
+        if argv[:3] == ["nft", "list", "table"]:
+            return ok(listings[argv[-1]])
+        return ok("")
 
     assert hoststate.remove_new_tables(before, run) == []
-    assert [c for c in calls if c[0] == "nft"] == [["nft", "delete", "table", "ip", "mangle"]]
+    assert [c for c in calls if c[1] == "delete"] == [["nft", "delete", "table", "ip", "mangle"]]
 
 
 def _tree(root: Path, values: dict[str, str], read_only: tuple[str, ...] = ()) -> None:

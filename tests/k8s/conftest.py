@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness import paths, registry
+from harness import paths, proc, registry
 from harness.k8s import binaries, cluster, release, session, tools
 
 ROOT = paths.repo_root(Path(__file__))
@@ -25,7 +25,7 @@ REPORTS = ROOT / session.REPORTS_DIR
 @pytest.fixture(scope="session")
 def record() -> dict[str, Any]:
     """What test_restored.py needs to know about the cluster that ran (and its timings)."""
-    return {"timings": {}}
+    return {"timings": {}, "images": []}
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +67,9 @@ def local_cluster(record, say) -> Iterator[cluster.Cluster]:
         try:
             instance.stop()
         finally:
+            # The tests' images go once no container of the cluster uses them.
+            if record["images"]:
+                proc.run(["docker", "image", "rm", *record["images"]], timeout=180)
             record["timings"].update({f"cluster {k}": v for k, v in instance.timings.items()})
             _save_timings(record)
 

@@ -10,7 +10,6 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterator
 from datetime import date
 
 import httpx
@@ -158,49 +157,40 @@ def test_frontend_serves_its_page_and_reaches_its_api(installed, http, reg, fron
     assert proxied.json() == http.get(installed.url(backend) + path).json()
 
 
-# Module-scoped: a later upgrade (--reuse-values) still names these images.
+# Module-scoped, and removed only once the cluster is gone (local_cluster does): a later
+# upgrade (--reuse-values) still names these images, and pods' containers use them.
 @pytest.fixture(scope="module")
-def new_tag(installed, reg) -> Iterator[str]:
+def new_tag(installed, reg, record) -> str:
     """Every component's image under a new tag (same content: the tag is what rolls out), and
     the data image under it (the upgrade also moves data.source from the claim to the image)."""
     tag = f"{installed.tag}-up{secrets.token_hex(3)}"
-    made = []
-    try:
-        for comp in reg.components():
-            target = f"annadata/{comp.compose_name}:{tag}"
-            done = proc.run(
-                ["docker", "tag", f"annadata/{comp.compose_name}:{installed.tag}", target],
-                timeout=60,
-            )
-            assert done.ok, done.stderr
-            made.append(target)
-        made.append(f"annadata/data:{tag}")
-        label = f"{OWNER_LABEL}.test={installed.cluster.run_id}"
-        k8s_release.build_data_image(ROOT, made[-1], label)
-        yield tag
-    finally:
-        if made:
-            proc.run(["docker", "image", "rm", *made], timeout=120)
+    made = record["images"]
+    for comp in reg.components():
+        target = f"annadata/{comp.compose_name}:{tag}"
+        made.append(target)
+        source = f"annadata/{comp.compose_name}:{installed.tag}"
+        done = proc.run(["docker", "tag", source, target], timeout=60)
+        assert done.ok, done.stderr
+    made.append(f"annadata/data:{tag}")
+    k8s_release.build_data_image(ROOT, made[-1], f"{OWNER_LABEL}.test={installed.cluster.run_id}")
+    return tag
 
 
-# Module-scoped: a later upgrade (--reuse-values) still names these images.
 @pytest.fixture(scope="module")
-def broken_image(installed) -> Iterator[str]:
-    """soil_health's image with a command that exits at once (removed afterwards)."""
+def broken_image(installed, record) -> str:
+    """soil_health's image with a command that exits at once (removed with the cluster)."""
     ref = f"annadata/soil_health-backend:broken-{secrets.token_hex(3)}"
     dockerfile = (
         f"FROM annadata/soil_health-backend:{installed.tag}\n"
         'CMD ["python", "-c", "raise SystemExit(\'broken on purpose by tests/k8s\')"]\n'
     )
+    record["images"].append(ref)
     done = proc.run(
         ["docker", "build", "--quiet", "--label", f"{OWNER_LABEL}.test={installed.cluster.run_id}",
          "--tag", ref, "-"], stdin=dockerfile, timeout=300,
     )  # fmt: skip
     assert done.ok, done.stderr
-    try:
-        yield ref
-    finally:
-        proc.run(["docker", "image", "rm", ref], timeout=120)
+    return ref
 
 
 def _uid(installed, part: str) -> str:

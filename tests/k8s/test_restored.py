@@ -22,3 +22,11 @@ def test_the_machine_is_as_it_was(record):
     if gone.built_pause:
         assert not proc.run(["docker", "image", "inspect", cluster.PAUSE_IMAGE], timeout=30).ok
     assert not gone.dir.exists()
+    # The images the tests made (new tags, the data image, the broken image) are gone too.
+    assert record["images"]
+    left = [
+        ref
+        for ref in record["images"]
+        if proc.run(["docker", "image", "inspect", ref], timeout=30).ok
+    ]
+    assert left == []

@@ -34,8 +34,6 @@ KNOWN_PATHS = (
 FOREIGN_MOUNTS = ("/var/lib/docker/", "/run/docker/")
 KUBE_CHAIN = "KUBE-"
 FAMILIES = {"ipv4": ("iptables", "iptables-save"), "ipv6": ("ip6tables", "ip6tables-save")}
-# iptables-nft keeps each iptables table as an nftables table of this family.
-NFT_FAMILIES = {"ipv4": "ip", "ipv6": "ip6"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +45,8 @@ class Snapshot:
     mounts: tuple[str, ...]
     paths: dict[str, tuple[str, ...] | None]
     modules: tuple[str, ...]
+    # nftables tables ("ip mangle"): iptables-save does not show one left without chains.
+    nft_tables: tuple[str, ...] = ()
 
 
 def sysctls(root: Path = SYSCTL_ROOT) -> dict[str, str]:
@@ -114,11 +114,26 @@ def modules(path: Path = Path("/proc/modules")) -> tuple[str, ...]:
     return tuple(sorted(line.split()[0] for line in path.read_text().splitlines() if line))
 
 
+def nft_tables(run: proc.Runner = proc.run) -> tuple[str, ...]:
+    """Every nftables table as "family name" (iptables-nft keeps each iptables table as one)."""
+    done = run(["nft", "list", "tables"], timeout=30)
+    if not done.ok:
+        return ()
+    return tuple(
+        sorted(
+            line.removeprefix("table ").strip()
+            for line in done.stdout.splitlines()
+            if line.startswith("table ")
+        )
+    )
+
+
 def take(run: proc.Runner = proc.run) -> Snapshot:
     """The machine's state now."""
     return Snapshot(
-        sysctls(), iptables(run), mounts(), {p: listing(p) for p in KNOWN_PATHS}, modules()
-    )
+        sysctls(), iptables(run), mounts(), {p: listing(p) for p in KNOWN_PATHS}, modules(),
+        nft_tables(run),
+    )  # fmt: skip
 
 
 def _own_rules(lines: Iterable[str]) -> set[str]:
@@ -160,6 +175,8 @@ def differences(before: Snapshot, after: Snapshot) -> list[str]:
     for path, entries in before.paths.items():
         if after.paths.get(path) != entries:
             found.append(f"path {path}: {entries} -> {after.paths.get(path)}")
+    for table in sorted(set(after.nft_tables) - set(before.nft_tables)):
+        found.append(f"nftables table added: {table}")
     if before.modules != after.modules:
         found.append(f"kernel modules: {sorted(set(after.modules) ^ set(before.modules))}")
     return found
@@ -212,33 +229,28 @@ def remove_kube_rules(run: proc.Runner = proc.run) -> list[str]:
     return problems
 
 
-def tables(lines: Iterable[str]) -> dict[str, list[str]]:
-    """iptables-save lines grouped by table: each table's chain and rule lines."""
-    found: dict[str, list[str]] = {}
-    current = None
-    for line in lines:
-        if line.startswith("*"):
-            current = found.setdefault(line[1:], [])
-        elif current is not None and line != "COMMIT":
-            current.append(line)
-    return found
-
-
 def remove_new_tables(before: Snapshot, run: proc.Runner = proc.run) -> list[str]:
-    """Delete iptables tables that did not exist before and are empty now (kube-proxy makes
-    `mangle`); they exist as nftables tables, which only nft can delete. Problems, if any."""
+    """Delete the nftables tables that did not exist before and hold no chain or only empty
+    built-in ones now (kube-proxy makes `ip mangle` for its canary chain); problems, if any."""
     problems = []
-    now = iptables(run)
-    for family, nft_family in NFT_FAMILIES.items():
-        old = tables(before.iptables.get(family, ()))
-        for table, lines in tables(now.get(family, ())).items():
-            empty = all(line.startswith(":") and line.endswith(" ACCEPT") for line in lines)
-            if table in old or not empty:
-                continue
-            done = run(["nft", "delete", "table", nft_family, table], timeout=30)
-            if not done.ok:
-                problems.append(f"{family} table {table}: nft delete: {done.last_error_line()}")
+    for table in sorted(set(nft_tables(run)) - set(before.nft_tables)):
+        family, name = table.split(" ", 1)
+        listed = run(["nft", "list", "table", family, name], timeout=30)
+        rules = [
+            line for line in listed.stdout.splitlines() if line.strip() and not _structural(line)
+        ]
+        if not listed.ok or rules:
+            continue
+        done = run(["nft", "delete", "table", family, name], timeout=30)
+        if not done.ok:
+            problems.append(f"nftables table {table}: nft delete: {done.last_error_line()}")
     return problems
+
+
+def _structural(line: str) -> bool:
+    """A line of `nft list table` that is the table's or a chain's frame, not a rule."""
+    text = line.strip()
+    return text.startswith(("table ", "chain ", "type ", "policy ")) or text == "}"
 
 
 def mount_points_under(
