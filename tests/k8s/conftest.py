@@ -99,9 +99,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
         headline = installed.diagnose(
             item.config.pluginmanager.get_plugin("terminalreporter").write_line
         )
-        report.sections.append(
-            ("k8s", f"not Ready: {headline}; pod logs in {installed.cluster.logs}")
-        )
+        report.sections.append(("k8s", f"pods: {headline}; their logs in {installed.cluster.logs}"))
     return report
 
 
