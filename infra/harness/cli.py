@@ -163,6 +163,14 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
     cmd.set_defaults(func=_new_service)
 
+    cmd = sub.add_parser("chart", help="lint, render, validate and policy-check the Helm chart")
+    cmd.set_defaults(func=_chart)
+
+    cmd = sub.add_parser("k8s", help="install the chart into a local cluster and verify it")
+    cmd.add_argument("--build-only", action="store_true", help="only build the cluster binaries")
+    cmd.add_argument("--clean", action="store_true", help="remove what a crashed run left")
+    cmd.set_defaults(func=_k8s)
+
     cmd = sub.add_parser("registry", help="validate services.json and list its components")
     cmd.set_defaults(func=_registry)
     return parser
@@ -293,3 +301,17 @@ def _registry(args: argparse.Namespace) -> int:
         print(f"{comp.ref:<32} {comp.directory:<42} port {port!s:<5} depends on {deps}")
     print(f"{reg.path.name}: {len(reg.components())} components valid")
     return 0
+
+
+def _chart(args: argparse.Namespace) -> int:
+    from harness.k8s import chart
+
+    return chart.run(_root(args))
+
+
+def _k8s(args: argparse.Namespace) -> int:
+    from harness.k8s import session
+
+    if args.clean:
+        return session.clean()
+    return session.run(_root(args), build_only=args.build_only)

@@ -2,7 +2,8 @@
 
 Targets are `<registry>/annadata-<service>-<kind>:<tag>`, with the tags: the commit (short
 sha), the branch, the version on a vX.Y.Z tag, and `latest` only from main. Images are
-built first (cached), with the OCI labels source, revision, created and version.
+built first (cached), with the OCI labels source, revision, created and version. The Helm
+chart follows as an OCI artifact, `<registry>/annadata:<chart version>`, appVersion the sha.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from harness import git, proc, registry
 from harness.docker import images
 from harness.docker.prepare import prepare
 from harness.errors import HarnessError
+from harness.k8s import chart as k8s_chart
 
 PUSH_TIMEOUT = 1800
 _DIGEST = re.compile(r"digest: (sha256:[0-9a-f]{64})")
@@ -118,10 +120,16 @@ def run(
     pushes = plan(reg, registry_prefix, sha, git.branch(root), git.version(root))
     for item in pushes:
         say(f"{item.source} -> {', '.join(item.targets)}")
+    say(f"chart {k8s_chart.CHART_DIR} -> oci://{registry_prefix.rstrip('/').lower()}/annadata")
     if dry_run:
         say(f"publish: dry run, {sum(len(p.targets) for p in pushes)} references not pushed")
         return 0
     prepare(root, reg, reg.components(), allow_provision=allow_provision, say=say)
     for reference, digest in push(pushes):
         say(f"pushed {reference}@{digest}")
+    # The chart last, beside the images, its appVersion the tag they were pushed with.
+    reference, digest = k8s_chart.publish(
+        root, registry_prefix, app_version=sha, release=git.version(root)
+    )
+    say(f"pushed chart {reference}@{digest}")
     return 0

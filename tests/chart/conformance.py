@@ -1,0 +1,435 @@
+"""What a render of the chart must say, derived from services.json and docker-compose.yml.
+
+Each check returns a list of mismatches (empty when the render agrees), so the suite can
+assert them one aspect at a time and the scaffold test can run them all on a copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+
+from harness import registry
+from harness.k8s import chart
+from harness.registry import Component
+
+COMPOSE_FILE = "docker-compose.yml"
+# Compose gives msp_mitra Postgres as parts; with an external database it is one URL instead.
+POSTGRES_PARTS = {"POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
+_UNITS = {"": 1, "k": 1000, "K": 1024, "Ki": 1024, "m": 10**6, "M": 2**20, "Mi": 2**20,
+          "g": 10**9, "G": 2**30, "Gi": 2**30}  # fmt: skip
+_DURATION = re.compile(r"^(\d+)(s|m)$")
+_HOST_RULE = re.compile(r"Host\(`([^`]+)`\)")
+
+
+def memory_bytes(value: str | int) -> int:
+    """Bytes of a compose (384M: binary units, as Docker reads them) or Kubernetes quantity."""
+    match = re.fullmatch(r"([0-9.]+)([A-Za-z]*)", str(value))
+    assert match, f"not a memory quantity: {value!r}"
+    assert match.group(2) in _UNITS, f"unknown memory unit in {value!r}"
+    return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def millicpu(value: str | int | float) -> int:
+    """Millicores of a compose cpus value ("1.0") or a Kubernetes one ("1", "250m")."""
+    text = str(value)
+    return int(text[:-1]) if text.endswith("m") else round(float(text) * 1000)
+
+
+def seconds(value: str) -> int:
+    """Seconds of a compose duration (10s, 1m)."""
+    match = _DURATION.match(value)
+    assert match, f"unknown duration {value!r}"
+    return int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+
+
+def compose_services(root: Path) -> dict[str, Any]:
+    """docker-compose.yml's services with anchors and merge keys resolved."""
+    data = YAML(typ="safe", pure=True).load((root / COMPOSE_FILE).read_text(encoding="utf-8"))
+    return data["services"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One render and everything its expectations come from."""
+
+    root: Path
+    render: chart.Render
+    values: dict[str, Any]
+    reg: registry.Registry
+    compose: dict[str, Any]
+
+    def objects(self, kind: str) -> dict[str, dict[str, Any]]:
+        """The rendered objects of one kind, by name."""
+        return {o["metadata"]["name"]: o for o in self.render.objects if o["kind"] == kind}
+
+    def name(self, part: str) -> str:
+        """The object name of a part of the release (the chart's partName)."""
+        return f"{chart.RELEASE}-{part.replace('_', '-')}"[:63].rstrip("-")
+
+    def enabled(self) -> list[Component]:
+        """Components the values switch on: not disabled, and their profile on (if any)."""
+        found = []
+        for comp in self.reg.components():
+            own = self.values.get("components", {}).get(comp.compose_name, {})
+            if own.get("enabled", True) is False:
+                continue
+            if comp.profile and not (self.values.get(comp.profile) or {}).get("enabled", False):
+                continue
+            found.append(comp)
+        return found
+
+    def tag(self) -> str:
+        """The image tag: image.tag, else the chart's appVersion."""
+        meta = YAML(typ="safe", pure=True).load(
+            (chart.chart_dir(self.root) / "Chart.yaml").read_text()
+        )
+        return self.values["image"].get("tag") or str(meta["appVersion"])
+
+    def container(self, comp: Component) -> dict[str, Any]:
+        """The main container of a component's Deployment (named after its kind)."""
+        deployment = self.objects("Deployment")[self.name(comp.compose_name)]
+        spec = deployment["spec"]["template"]["spec"]
+        return next(c for c in spec["containers"] if c["name"] == comp.kind)
+
+    def pod(self, comp: Component) -> dict[str, Any]:
+        """A component's pod spec."""
+        return self.objects("Deployment")[self.name(comp.compose_name)]["spec"]["template"]["spec"]
+
+
+def workloads(case: Case) -> list[str]:
+    """A Deployment per enabled component and nothing else."""
+    want = {case.name(c.compose_name) for c in case.enabled()}
+    got = set(case.objects("Deployment"))
+    return [f"Deployment {n} missing" for n in sorted(want - got)] + [
+        f"Deployment {n} not in the registry (or switched off)" for n in sorted(got - want)
+    ]
+
+
+def images(case: Case) -> list[str]:
+    """Each component runs the image publish pushes, or the local name `nox -s build` makes."""
+    prefix, tag = case.values["image"].get("registry", "").rstrip("/"), case.tag()
+    problems = []
+    for comp in case.enabled():
+        own = case.values.get("components", {}).get(comp.compose_name, {}).get("image")
+        want = own or (
+            f"{prefix}/annadata-{comp.compose_name}:{tag}"
+            if prefix
+            else f"annadata/{comp.compose_name}:{tag}"
+        )
+        got = case.container(comp)["image"]
+        if got != want:
+            problems.append(f"{comp.ref}: image {got}, expected {want}")
+    return problems
+
+
+def services(case: Case) -> list[str]:
+    """Backends and frontends have a Service and a container port on their registry port."""
+    problems = []
+    rendered = case.objects("Service")
+    for comp in case.enabled():
+        ports = [p["containerPort"] for p in case.container(comp).get("ports", [])]
+        if comp.port is None:
+            if ports or case.name(comp.compose_name) in rendered:
+                problems.append(f"{comp.ref} has no port in the registry but a Service or port")
+            continue
+        if ports != [comp.port]:
+            problems.append(f"{comp.ref}: container ports {ports}, registry says {comp.port}")
+        service = rendered.get(case.name(comp.compose_name))
+        if service is None:
+            problems.append(f"{comp.ref}: no Service")
+            continue
+        got = [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]]
+        if got != [(comp.port, "http")]:
+            problems.append(f"{comp.ref}: Service ports {got}, expected [({comp.port}, 'http')]")
+    return problems
+
+
+def probes(case: Case) -> list[str]:
+    """Probes on the registry's health route (or compose's command) with the values' timing."""
+    problems = []
+    for comp in case.enabled():
+        container = case.container(comp)
+        compose = case.compose[comp.compose_name]["healthcheck"]
+        if comp.port is not None:
+            want: dict[str, Any] = {"httpGet": {"path": comp.health or "/", "port": "http"}}
+        else:
+            test = compose["test"]
+            assert test[0] == "CMD", f"{comp.compose_name}: exec-form healthcheck expected"
+            want = {"exec": {"command": test[1:]}}
+        for kind in ("startupProbe", "readinessProbe", "livenessProbe"):
+            probe = container.get(kind)
+            if probe is None:
+                problems.append(f"{comp.ref}: no {kind}")
+                continue
+            handler = {k: v for k, v in probe.items() if k in ("httpGet", "exec", "tcpSocket")}
+            if handler != want:
+                problems.append(f"{comp.ref}: {kind} {handler}, expected {want}")
+        live, start = container.get("livenessProbe", {}), container.get("startupProbe", {})
+        # The values' timing (values.yaml's is compose's: test_templates holds them equal).
+        timing = case.values["probes"]
+        have = (live.get("periodSeconds"), live.get("timeoutSeconds"), live.get("failureThreshold"))
+        wanted = (timing["periodSeconds"], timing["timeoutSeconds"], timing["failureThreshold"])
+        if have != wanted:
+            problems.append(
+                f"{comp.ref}: liveness (period, timeout, failures) {have}, values {wanted}"
+            )
+        window = start.get("periodSeconds", 0) * start.get("failureThreshold", 0)
+        if window != timing["startPeriodSeconds"]:
+            problems.append(
+                f"{comp.ref}: startup window {window}s, values {timing['startPeriodSeconds']}s"
+            )
+    return problems
+
+
+def expected_env(case: Case, comp: Component) -> set[str]:
+    """Compose's variable names for the component, as the values' modes change them."""
+    names = set(case.compose[comp.compose_name].get("environment") or {})
+    if "postgres" in comp.depends_on and case.values["postgres"]["mode"] == "external":
+        names = (names - POSTGRES_PARTS) | {"DATABASE_URL"}
+    names |= set(case.values.get("components", {}).get(comp.compose_name, {}).get("env", {}))
+    return names
+
+
+def env(case: Case) -> list[str]:
+    """The same variable names as compose gives each container."""
+    problems = []
+    for comp in case.enabled():
+        got = {e["name"] for e in case.container(comp).get("env", [])}
+        want = expected_env(case, comp)
+        if got != want:
+            problems.append(f"{comp.ref}: env {sorted(got)}, expected {sorted(want)}")
+    return problems
+
+
+def limits(case: Case) -> list[str]:
+    """Compose's deploy.resources.limits, as Kubernetes limits."""
+    problems = []
+    for comp in case.enabled():
+        compose = case.compose[comp.compose_name]["deploy"]["resources"]["limits"]
+        got = case.container(comp)["resources"]["limits"]
+        want = (millicpu(compose["cpus"]), memory_bytes(compose["memory"]))
+        have = (millicpu(got["cpu"]), memory_bytes(got["memory"]))
+        if have != want:
+            problems.append(f"{comp.ref}: limits (mCPU, bytes) {have}, compose {want}")
+    return problems
+
+
+def mounts(case: Case) -> list[str]:
+    """Compose's read-only mounts at the same paths, compose's tmpfs /tmp, nothing else writable."""
+    problems = []
+    for comp in case.enabled():
+        volumes = case.compose[comp.compose_name].get("volumes") or []
+        want = {v["target"] for v in volumes if isinstance(v, dict) and v.get("read_only")}
+        if want != {f"/app/{m}" for m in comp.mounts}:
+            problems.append(f"{comp.ref}: compose mounts {sorted(want)} differ from the registry's")
+        got = case.container(comp).get("volumeMounts", [])
+        read_only = {m["mountPath"] for m in got if m.get("readOnly")}
+        writable = {m["mountPath"] for m in got if not m.get("readOnly")}
+        app = {p for p in read_only if p.startswith("/app/")}
+        if app != want:
+            problems.append(f"{comp.ref}: read-only mounts {sorted(app)}, compose {sorted(want)}")
+        tmpfs = set(case.compose[comp.compose_name].get("tmpfs") or [])
+        if writable != tmpfs:
+            problems.append(
+                f"{comp.ref}: writable mounts {sorted(writable)}, compose tmpfs {sorted(tmpfs)}"
+            )
+    return problems
+
+
+def security(case: Case) -> list[str]:
+    """Every container as compose's x-app: read-only root, no capabilities or new privileges."""
+    problems = []
+    workloads_ = [*case.objects("Deployment").values(), *case.objects("StatefulSet").values()]
+    for workload in workloads_:
+        name = workload["metadata"]["name"]
+        spec = workload["spec"]["template"]["spec"]
+        pod = spec.get("securityContext", {})
+        if not pod.get("runAsNonRoot") or not pod.get("runAsUser"):
+            problems.append(f"{name}: pod not runAsNonRoot with a runAsUser")
+        if spec.get("automountServiceAccountToken") is not False:
+            problems.append(f"{name}: mounts a service account token")
+        for container in [*spec.get("initContainers", []), *spec["containers"]]:
+            ctx = container.get("securityContext", {})
+            if not (
+                ctx.get("readOnlyRootFilesystem") is True
+                and ctx.get("allowPrivilegeEscalation") is False
+                and ctx.get("capabilities", {}).get("drop") == ["ALL"]
+                and not ctx.get("capabilities", {}).get("add")
+            ):
+                problems.append(f"{name}/{container['name']}: security context {ctx}")
+    for comp in case.enabled():
+        compose = case.compose[comp.compose_name]
+        if not (
+            compose.get("read_only") is True
+            and compose.get("cap_drop") == ["ALL"]
+            and "no-new-privileges:true" in compose.get("security_opt", [])
+        ):
+            problems.append(
+                f"{comp.compose_name}: compose no longer says read_only, cap_drop ALL and "
+                "no-new-privileges"
+            )
+    return problems
+
+
+def routes(case: Case) -> list[str]:
+    """The Ingress routes compose's Traefik labels, with the values' domain, to each Service."""
+    ingress = case.objects("Ingress")
+    if not case.values["ingress"]["enabled"]:
+        return [f"Ingress {n} rendered while ingress.enabled is false" for n in ingress]
+    want = {}
+    for comp in case.enabled():
+        labels = case.compose[comp.compose_name].get("labels") or {}
+        rules = [v for k, v in labels.items() if k.endswith(".rule")]
+        for rule in rules:
+            host = _HOST_RULE.search(rule).group(1)
+            want[host.removesuffix(".localhost") + "." + case.values["ingress"]["domain"]] = (
+                case.name(comp.compose_name),
+                comp.port,
+            )
+        if comp.route_host and not rules:
+            return [f"{comp.compose_name}: compose has no Traefik rule for {comp.route_host}"]
+    got = {}
+    for obj in ingress.values():
+        if obj["spec"].get("ingressClassName") != case.values["ingress"]["className"]:
+            return [
+                f"Ingress {obj['metadata']['name']}: class {obj['spec'].get('ingressClassName')}"
+            ]
+        for rule in obj["spec"]["rules"]:
+            backend = rule["http"]["paths"][0]["backend"]["service"]
+            got[rule["host"]] = (backend["name"], backend["port"]["number"])
+    return [] if got == want else [f"Ingress routes {got}, expected {want}"]
+
+
+def api_versions(case: Case) -> list[str]:
+    """PDBs and HPAs in the API versions the cluster's version has."""
+    old = case.render.kube_version.startswith("1.20.")
+    want = {
+        "PodDisruptionBudget": "policy/v1beta1" if old else "policy/v1",
+        "HorizontalPodAutoscaler": "autoscaling/v2beta2" if old else "autoscaling/v2",
+    }
+    return [
+        f"{o['kind']} {o['metadata']['name']}: {o['apiVersion']}, expected {want[o['kind']]}"
+        for o in case.render.objects
+        if o["kind"] in want and o["apiVersion"] != want[o["kind"]]
+    ]
+
+
+def _selected(peers: list[dict[str, Any]]) -> set[str]:
+    return {
+        p["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for p in peers
+        if "podSelector" in p
+    }
+
+
+def network(case: Case) -> list[str]:
+    """Each component is reached by what depends on it and reaches only what it depends on."""
+    policies = case.objects("NetworkPolicy")
+    if not case.values["networkPolicy"]["enabled"]:
+        return [f"NetworkPolicy {n} rendered while disabled" for n in policies]
+    problems = []
+    enabled = case.enabled()
+    for comp in enabled:
+        policy = policies.get(case.name(comp.compose_name))
+        if policy is None:
+            problems.append(f"{comp.ref}: no NetworkPolicy")
+            continue
+        spec = policy["spec"]
+        sources = (
+            set().union(*(_selected(r.get("from", [])) for r in spec["ingress"]))
+            if spec["ingress"]
+            else set()
+        )
+        want_sources = {o.compose_name for o in enabled if comp.ref in o.depends_on}
+        if sources != want_sources:
+            problems.append(
+                f"{comp.ref}: reachable from {sorted(sources)}, expected {sorted(want_sources)}"
+            )
+        targets = (
+            set().union(*(_selected(r.get("to", [])) for r in spec["egress"]))
+            if spec["egress"]
+            else set()
+        )
+        want_targets = {d.replace(".", "-") for d in comp.depends_on if "." in d}
+        want_targets |= {
+            d for d in comp.depends_on if "." not in d and case.values[d]["mode"] == "chart"
+        }
+        if targets != want_targets:
+            problems.append(
+                f"{comp.ref}: reaches {sorted(targets)}, expected {sorted(want_targets)}"
+            )
+    deny = policies.get(f"{chart.RELEASE}-default-deny")
+    if deny is None or deny["spec"].get("ingress") or deny["spec"].get("egress"):
+        problems.append("no default-deny NetworkPolicy for the release")
+    return problems
+
+
+def secrets(case: Case) -> list[str]:
+    """No Secret objects and no literal secret values: credentials come from existing Secrets."""
+    problems = [
+        f"Secret {n} rendered: secrets come from existing Secrets" for n in case.objects("Secret")
+    ]
+    for workload in [*case.objects("Deployment").values(), *case.objects("StatefulSet").values()]:
+        for container in workload["spec"]["template"]["spec"]["containers"]:
+            for var in container.get("env", []):
+                secretish = re.search(r"PASSWORD|SECRET|TOKEN|DATABASE_URL", var["name"])
+                if secretish and "secretKeyRef" not in var.get("valueFrom", {}):
+                    problems.append(
+                        f"{workload['metadata']['name']}: {var['name']} is not from a Secret"
+                    )
+    return problems
+
+
+def checkov_skips(case: Case) -> list[str]:
+    """Every checkov suppression names one check and says why (checkov splits on '=')."""
+    problems = []
+    for obj in case.render.objects:
+        for key, value in (obj["metadata"].get("annotations") or {}).items():
+            if key.startswith("checkov.io/skip"):
+                check, _, why = value.partition("=")
+                if not re.fullmatch(r"CKV2?_K8S_\d+", check) or "=" in why or len(why.strip()) < 20:
+                    problems.append(f"{obj['kind']} {obj['metadata']['name']}: {key}: {value!r}")
+    return problems
+
+
+def databases(case: Case) -> list[str]:
+    """Postgres and Redis StatefulSets exactly when their mode is `chart`."""
+    problems = []
+    sets = case.objects("StatefulSet")
+    for infra in ("postgres", "redis"):
+        present = case.name(infra) in sets
+        if present != (case.values[infra]["mode"] == "chart"):
+            problems.append(
+                f"{infra}: StatefulSet present={present} with mode {case.values[infra]['mode']}"
+            )
+    return problems
+
+
+CHECKS: dict[str, Callable[[Case], list[str]]] = {
+    "workloads": workloads,
+    "images": images,
+    "services": services,
+    "probes": probes,
+    "env": env,
+    "limits": limits,
+    "mounts": mounts,
+    "security": security,
+    "routes": routes,
+    "api_versions": api_versions,
+    "network": network,
+    "secrets": secrets,
+    "checkov_skips": checkov_skips,
+    "databases": databases,
+}
+
+
+def all_mismatches(case: Case) -> dict[str, list[str]]:
+    """Every check's mismatches, by check name (only the failing ones)."""
+    found = {name: check(case) for name, check in CHECKS.items()}
+    return {name: problems for name, problems in found.items() if problems}
