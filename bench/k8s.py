@@ -23,7 +23,8 @@ from pathlib import Path
 
 from harness import registry
 from harness.docker import compose
-from harness.k8s import binaries, cluster, release, session, tools
+from harness.docker.prepare import prepare
+from harness.k8s import binaries, cluster, release, tools
 from harness.smoke import stack_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,8 +80,8 @@ def main() -> None:
     parser.add_argument("--sessions", action="store_true", help="also time nox -s chart and k8s")
     args = parser.parse_args()
     os.environ.setdefault("ANNADATA_ROOT", str(ROOT))
-    tag = session.git_sha(ROOT)
-    session.build_images(ROOT)
+    reg = registry.load(ROOT)
+    tag = prepare(ROOT, reg, reg.components()).tag
     figures: dict[str, float] = {}
     if args.cold:
         figures["cluster binaries, cold build s"] = _cold_build()

@@ -11,6 +11,8 @@ SMOKE_DIR = "reports/smoke"
 SMOKE_JUNIT = "reports/junit/smoke.xml"
 CONTRACT_DIR = "reports/contract"
 CONTRACT_SUMMARY = "reports/contract/summary.json"
+K8S_DIR = "reports/k8s"
+CHART_DIR = "reports/chart"
 
 
 def junit(root: Path, name: str) -> Path:

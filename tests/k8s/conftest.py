@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 
-from harness import paths, proc, registry
+from harness import git, paths, proc, registry, reports
 from harness.k8s import binaries, cluster, release, session, tools
 
 ROOT = paths.repo_root(Path(__file__))
-REPORTS = ROOT / session.REPORTS_DIR
+REPORTS = ROOT / reports.K8S_DIR
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +78,7 @@ def local_cluster(record, say) -> Iterator[cluster.Cluster]:
 def installed(local_cluster, record, say) -> release.Release:
     """The chart installed with the test-cluster values, every pod Ready."""
     try:
-        found = release.install(local_cluster, ROOT, session.git_sha(ROOT), say=say)
+        found = release.install(local_cluster, ROOT, git.short_sha(ROOT), say=say)
     except release.ReleaseError as exc:
         local_cluster.stop()
         pytest.exit(str(exc), returncode=1)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from harness import proc
+from harness import proc, reports
 from harness.errors import HarnessError
 from harness.k8s import tools as k8s_tools
 
@@ -38,9 +38,7 @@ VALIDATORS = {"1.20.0": "kubernetes-validate-1.28", "1.37.0": None}
 CHECKOV = "checkov"
 RELEASE = "annadata"
 NAMESPACE = "annadata"
-REPORTS_DIR = "reports/chart"
 SUITE = "tests/chart"
-JUNIT = "reports/junit/chart.xml"
 HELM_TIMEOUT = 120
 CHECKOV_TIMEOUT = 600
 
@@ -366,7 +364,7 @@ def run(root: Path, *, pytest_args: Sequence[str] = (), say: Callable[[str], Non
 
     timings: dict[str, float] = {}
     found = k8s_tools.tools()
-    out = root / REPORTS_DIR
+    out = root / reports.CHART_DIR
     chosen = profiles(root)
 
     started = time.monotonic()
@@ -445,9 +443,8 @@ def run(root: Path, *, pytest_args: Sequence[str] = (), say: Callable[[str], Non
         )
 
     started = time.monotonic()
-    status = int(
-        pytest.main([SUITE, f"--junitxml={root / JUNIT}", "-p", "no:cacheprovider", *pytest_args])
-    )
+    junit = f"--junitxml={reports.junit(root, 'chart')}"
+    status = int(pytest.main([SUITE, junit, "-p", "no:cacheprovider", *pytest_args]))
     _stage(say, timings, "tests", started, f"pytest {SUITE}: exit {status}")
     say(f"chart: total      {sum(timings.values()):6.1f}s")
     return status

@@ -9,36 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from harness import proc
+from harness import proc, registry, reports
+from harness.docker.prepare import prepare
 from harness.errors import HarnessError
 from harness.k8s import binaries, hoststate
 
 SUITE = "tests/k8s"
-JUNIT = "reports/junit/k8s.xml"
-REPORTS_DIR = "reports/k8s"
 TIMINGS_FILE = "timings.json"
-BUILD_TIMEOUT = 3600
-
-
-def git_sha(root: Path) -> str:
-    """The short commit the images are tagged with (as `nox -s build` tags them)."""
-    done = proc.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], timeout=10)
-    return done.stdout.strip() if done.ok else "unknown"
-
-
-def build_images(root: Path, say: Callable[[str], None] = print) -> None:
-    """`python -m harness build`: the engine, the no-registry stand-ins and every image."""
-    argv = [sys.executable, "-m", "harness", "--root", str(root), "build"]
-    say(f"k8s: {' '.join(argv[1:])}")
-    done = subprocess.run(argv, check=False, timeout=BUILD_TIMEOUT)
-    if done.returncode != 0:
-        raise HarnessError("k8s: building the images failed (above): fix it, or run `nox -s build`")
 
 
 def clean(say: Callable[[str], None] = print, run: proc.Runner = proc.run) -> int:
@@ -88,17 +69,19 @@ def run(
     if build_only:
         return 0
     started = time.monotonic()
-    build_images(root, say)
+    reg = registry.load(root)
+    prepare(root, reg, reg.components(), say=say)
     timings["images"] = time.monotonic() - started
-    reports = root / REPORTS_DIR
-    (reports / TIMINGS_FILE).unlink(missing_ok=True)
+    directory = root / reports.K8S_DIR
+    (directory / TIMINGS_FILE).unlink(missing_ok=True)
     started = time.monotonic()
-    argv = [SUITE, f"--junitxml={root / JUNIT}", "-p", "no:cacheprovider", "-p", "no:anyio"]
+    junit = reports.junit(root, "k8s")
+    argv = [SUITE, f"--junitxml={junit}", "-p", "no:cacheprovider", "-p", "no:anyio"]
     status = int(pytest.main([*argv, *pytest_args]))
     timings["suite"] = time.monotonic() - started
     # The suite writes its timings as its cluster goes; none if it never started one.
     with contextlib.suppress(OSError, json.JSONDecodeError):
-        timings.update(json.loads((reports / TIMINGS_FILE).read_text(encoding="utf-8")))
+        timings.update(json.loads((directory / TIMINGS_FILE).read_text(encoding="utf-8")))
     width = max(len(k) for k in timings)
     say(f"{'stage (seconds), memory (MB)':<{width}} {'':>8}")
     for stage, value in timings.items():
