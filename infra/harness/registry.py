@@ -356,9 +356,7 @@ def inside(root: Path, rel: str) -> bool:
     return True
 
 
-def _path_problems(
-    root: Path, comp: Component, at: list[str]
-) -> Iterator[tuple[list[str], str]]:
+def _path_problems(root: Path, comp: Component, at: list[str]) -> Iterator[tuple[list[str], str]]:
     """Every path a component names exists, has the right type, and stays inside the tree."""
     named: list[tuple[str, str, str]] = [("directory", comp.directory, "dir")]
     named.append(("context", comp.context, "dir"))
@@ -376,7 +374,9 @@ def _path_problems(
             )
         elif not path.exists():
             if field_name == "directory":
-                hint = "create it (`nox -s new-service -- NAME` scaffolds a service) or fix the path"
+                hint = (
+                    "create it (`nox -s new-service -- NAME` scaffolds a service) or fix the path"
+                )
             else:
                 hint = "fix the path (relative to the repository root)"
             yield [*at, field_name], f"{field_name} {rel!r} does not exist: {hint}"

@@ -259,9 +259,7 @@ def test_a_symlink_out_of_the_tree_is_refused(registry_root: Path, tmp_path_fact
     outside = tmp_path_factory.mktemp("outside")
     (registry_root / "src/api").symlink_to(outside, target_is_directory=True)
     _foreign(registry_root)
-    assert "directory: 'src/api' leads outside the repository (a symlink)" in _error(
-        registry_root
-    )
+    assert "directory: 'src/api' leads outside the repository (a symlink)" in _error(registry_root)
 
 
 def test_a_symlink_loop_is_refused_not_followed(registry_root: Path):
