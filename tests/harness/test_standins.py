@@ -60,7 +60,7 @@ def test_changing_a_recipe_file_changes_it_and_what_builds_on_it_only(bases_root
         handle.write("# a change\n")
     after = _rehash(bases_root)
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {"python", "traefik"}
+    assert changed == {"python", "node", "traefik"}
 
 
 def test_changing_the_rootfs_table_changes_everything(bases_root: Path):
