@@ -275,6 +275,11 @@ def _known_keys(error: ValidationError, full: dict[str, Any]) -> set[str]:
     return known
 
 
+def parse(path: Path, data: dict[str, Any]) -> Registry:
+    """A Registry from already validated data (adopt builds one before writing the file)."""
+    return _build(path, data)
+
+
 def _build(path: Path, data: dict[str, Any]) -> Registry:
     services = {
         name: tuple(

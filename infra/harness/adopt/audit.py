@@ -46,6 +46,8 @@ class Audit:
     proposed: dict[str, Any] = field(default_factory=dict)
     # component ref -> the app or frontend it came from (for adopt).
     origins: dict[str, PythonApp | Frontend] = field(default_factory=dict)
+    # entrypoint -> the OpenAPI document the probe got from the app (adopt commits it).
+    specs: dict[str, dict[str, Any]] = field(default_factory=dict)
     seconds: float = 0.0
     files: int = 0
 
@@ -136,6 +138,8 @@ def _probe(
         app.probe = f"failed: {outcome.error}"
         return
     app.probe = "ok" + (f" ({outcome.error})" if outcome.error else "")
+    if outcome.openapi:
+        audit.specs[app.entrypoint] = dict(outcome.openapi)
     if app.dynamic or app.openapi.how == "default":
         app.openapi = Found(outcome.openapi_url, "probe")
     if app.dynamic or app.docs.how == "default":

@@ -19,7 +19,7 @@ from harness.adopt.tree import Tree
 ASGI_CLASSES = {"FastAPI": "fastapi", "Starlette": "starlette"}
 HEALTH_PATH = re.compile(
     r"^/(.*/)?(health|healthz|healthcheck|ping|status|ready|readiness|live|liveness)/?$"
-)  # noqa: E501
+)
 REQUIREMENT_FILES = ("requirements.txt", "requirements.in", "pyproject.toml")
 # A file with one of these names that serves nothing is reported (a script, not a server).
 APP_FILE_NAMES = ("app.py", "main.py", "server.py", "api.py", "wsgi.py", "asgi.py")

@@ -15,6 +15,7 @@ def as_data(audit: Audit) -> dict[str, Any]:
     """The audit as plain JSON data (origins left out: they repeat apps and frontends)."""
     data = dataclasses.asdict(audit)
     data.pop("origins", None)
+    data.pop("specs", None)
     data["seconds"] = round(audit.seconds, 2)
     data["runnable"] = sorted(audit.origins)
     return data
@@ -81,7 +82,7 @@ def markdown(audit: Audit) -> str:
     for m in art.models:
         out.append(
             f"- model {m.path}: {m.format}{' (dev only: pickles run code)' if m.dev_only else ''}"
-        )  # noqa: E501
+        )
     for rel, entries in art.registries.items():
         out.append(f"- model registry {rel}: " + (", ".join(
             f"{e.name} {e.status}" for e in entries) or "empty"))  # fmt: skip
