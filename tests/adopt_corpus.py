@@ -224,7 +224,9 @@ def frontends(root: Path) -> Path:
         "vite-app/package.json": _package(
             "vite-app", {"vite": "^7.1.0"}, {"dev": "vite", "build": "vite build"},
         ),
-        "vite-app/package-lock.json": _lock("vite-app", {"node_modules/vite": {"version": "7.1.0"}}),
+        "vite-app/package-lock.json": _lock(
+            "vite-app", {"node_modules/vite": {"version": "7.1.0"}}
+        ),
         "mac-only/package.json": _package(
             "mac-only", {"vite": "^6.0.0", "fsevents": "^2.3.3"},
             {"dev": "vite", "build": "vite build"}, engines={"node": ">=20"},

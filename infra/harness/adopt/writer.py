@@ -41,7 +41,13 @@ KIT_FILES = (
     ("pre-commit-config.yaml", ".pre-commit-config.yaml", False),
     ("smoke/test_adopted.py", "tests/smoke/test_adopted.py", False),
 )
-GITIGNORE = ("/.annadata/", "/reports/", ".nox/", "/docker-compose.override.yml", ".env")
+GITIGNORE = ("/.annadata/", "/reports/", ".nox/", "/docker-compose.override.yml", ".env",
+             "/infra/build/", "*.egg-info/")  # fmt: skip
+# The smoke suite's own ruff settings: `harness` is this repository's package (infra/).
+SMOKE_RUFF = (
+    "# Written by `nox -s adopt`: the harness (infra/harness) is this repository's own package.\n"
+    "[lint.isort]\nknown-first-party = [\"harness\"]\n"
+)
 DOCKERIGNORE_HEAD = (
     "# Images build from the repository root (written by `nox -s adopt`); send only code.\n"
     "**/.git\n**/.nox\n**/.venv\n**/__pycache__\n**/*.pyc\n**/node_modules\n**/.next\n"
@@ -108,6 +114,7 @@ def plan(root: Path, say: Callable[[str], None] = print) -> dict[str, tuple[str,
     conftest = HARNESS.parents[1] / "tests/smoke/conftest.py"
     files["tests/smoke/conftest.py"] = (conftest.read_text(encoding="utf-8"), False)
     files["tests/smoke/__init__.py"] = ("", False)
+    files["tests/smoke/ruff.toml"] = (SMOKE_RUFF, False)
     files[".gitignore"] = (_gitignore(root), False)
     dockerignore = root / ".dockerignore"
     if not dockerignore.exists() or adopted:
@@ -276,15 +283,20 @@ def run(path: Path, *, dry_run: bool = False, say: Callable[[str], None] = print
         say(f"adopt: {root} is adopted already: nothing to change")
         return 0
     branch = BRANCH
-    if _git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}").ok:
+    original = _git(root, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
+    # On the adopt branch already (a newer harness, an edited registry): commit on it.
+    new_branch = original != branch
+    if new_branch and _git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}").ok:
         raise HarnessError(
             f"{root}: branch {branch} exists: merge or delete it (`git branch -D {branch}`) "
             "and adopt again"
         )
-    original = _git(root, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
-    switched = _git(root, "switch", "-c", branch)
-    if not switched.ok:
-        raise HarnessError(f"{root}: cannot create branch {branch}: {switched.last_error_line()}")
+    if new_branch:
+        switched = _git(root, "switch", "-c", branch)
+        if not switched.ok:
+            raise HarnessError(
+                f"{root}: cannot create branch {branch}: {switched.last_error_line()}"
+            )
     written: list[Path] = []
     try:
         for rel, (text, executable) in sorted(changed.items()):
@@ -297,7 +309,7 @@ def run(path: Path, *, dry_run: bool = False, say: Callable[[str], None] = print
         registry.load(root)  # what was written must be a valid registry
         _commit(root, sorted(changed))
     except BaseException:
-        _undo(root, original, branch, written)
+        _undo(root, original, branch if new_branch else None, written)
         raise
     say(f"adopt: wrote {len(changed)} files on branch {branch} (committed); next: "
         "`nox -s lint`, `nox -s smoke`, `nox -s contract -- --update`")  # fmt: skip
@@ -321,12 +333,13 @@ def _commit(root: Path, rels: list[str]) -> None:
         raise HarnessError(f"{root}: git commit failed: {done.last_error_line()}")
 
 
-def _undo(root: Path, original: str, branch: str, written: list[Path]) -> None:
+def _undo(root: Path, original: str, branch: str | None, written: list[Path]) -> None:
     """Back to the tree as it was: files removed or restored, the branch deleted."""
     _git(root, "reset", "-q", "--hard", "HEAD")
     for path in written:
         rel = path.relative_to(root).as_posix()
         if not _git(root, "ls-files", "--error-unmatch", rel).ok and path.exists():
             path.unlink()
-    _git(root, "switch", "-q", original)
-    _git(root, "branch", "-q", "-D", branch)
+    if branch is not None:
+        _git(root, "switch", "-q", original)
+        _git(root, "branch", "-q", "-D", branch)
