@@ -119,11 +119,11 @@ def traits() -> list[dict]:
 
 
 def plan_monorepo(root: Path) -> Path:
-    """The plan's own shape: src.api from the root, protein_engineering with its CSV data.
+    """The plan's own shape: src.api from the root, protein_lab with its CSV data.
 
     src/api: a package-style app run from the root, importing settings from a sibling
     package, its OpenAPI under a prefix built from settings, health at /status, pickled
-    models with a registry; protein_engineering/backend: an app with its own (pinned)
+    models with a registry; protein_lab/backend: an app with its own (pinned)
     requirements and CSV data beside it.
     """
     model = pickle.dumps({"coef": [0.1, 0.2], "intercept": 1.5}, protocol=4)
@@ -146,9 +146,9 @@ def plan_monorepo(root: Path) -> Path:
         "src/config/settings.py": SETTINGS,
         "src/models/saved_models/crop_yield.pkl": model,
         "src/models/saved_models/model_registry.json": json.dumps(registry, indent=2) + "\n",
-        "protein_engineering/backend/app.py": PROTEIN_APP,
-        "protein_engineering/backend/requirements.txt": f"{FASTAPI}\n{UVICORN}\n",
-        "protein_engineering/backend/data/traits.csv": "crop,protein_pct\nwheat,12.6\ngram,20.1\n",
+        "protein_lab/backend/app.py": PROTEIN_APP,
+        "protein_lab/backend/requirements.txt": f"{FASTAPI}\n{UVICORN}\n",
+        "protein_lab/backend/data/traits.csv": "crop,protein_pct\nwheat,12.6\ngram,20.1\n",
     })  # fmt: skip
     commit(root)
     return root

@@ -144,7 +144,11 @@ def _probe(
         app.openapi = Found(outcome.openapi_url, "probe")
     if app.dynamic or app.docs.how == "default":
         app.docs = Found(outcome.docs_url, "probe")
-    gets = [p for p, methods in outcome.routes if not methods or "GET" in methods]
+    # The OpenAPI paths are the routes as served (a router's prefix applied); app.routes
+    # adds what the document leaves out (docs pages, routes hidden from the schema).
+    documented = dict(outcome.openapi or {}).get("paths", {})
+    gets = [p for p, ops in documented.items() if isinstance(ops, dict) and "get" in ops]
+    gets += [p for p, methods in outcome.routes if p and (not methods or "GET" in methods)]
     health = next((p for p in gets if python_apps.HEALTH_PATH.match(p)), None)
     if health:
         app.health = Found(health, "probe")

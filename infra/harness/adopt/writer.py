@@ -46,7 +46,7 @@ GITIGNORE = ("/.annadata/", "/reports/", ".nox/", "/docker-compose.override.yml"
 # The smoke suite's own ruff settings: `harness` is this repository's package (infra/).
 SMOKE_RUFF = (
     "# Written by `nox -s adopt`: the harness (infra/harness) is this repository's own package.\n"
-    "[lint.isort]\nknown-first-party = [\"harness\"]\n"
+    '[lint.isort]\nknown-first-party = ["harness"]\n'
 )
 DOCKERIGNORE_HEAD = (
     "# Images build from the repository root (written by `nox -s adopt`); send only code.\n"
