@@ -188,10 +188,10 @@ def price(crop: str) -> dict:
 
 
 def postgres_app(root: Path) -> Path:
-    """An app that needs Postgres (psycopg, DATABASE_URL) in msp_mitra/backend, main.py."""
+    """An app that needs Postgres (psycopg, DATABASE_URL) in msp_prices/backend, main.py."""
     _write(root, {
-        "msp_mitra/backend/main.py": POSTGRES_APP,
-        "msp_mitra/backend/requirements.txt":
+        "msp_prices/backend/main.py": POSTGRES_APP,
+        "msp_prices/backend/requirements.txt":
             f"{FASTAPI}\n{UVICORN}\npsycopg[binary]==3.2.10\n",
     })  # fmt: skip
     commit(root)

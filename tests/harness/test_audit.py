@@ -122,11 +122,11 @@ def test_without_the_probe_a_settings_url_is_named_unresolved(tmp_path):
 def test_an_app_that_needs_postgres(tmp_path):
     found = audit.run_audit(corpus.postgres_app(tmp_path), use_probe=False)
     app = _app(found, "main:app")
-    assert app.workdir == "msp_mitra/backend"
+    assert app.workdir == "msp_prices/backend"
     assert app.needs == ["postgres"]
     assert app.settings == {"DATABASE_URL": ""}
     assert app.health.value == "/healthz"
-    assert found.proposed["services"]["msp_mitra"]["components"]["backend"]["depends_on"] == [
+    assert found.proposed["services"]["msp_prices"]["components"]["backend"]["depends_on"] == [
         "postgres"
     ]
     assert set(found.proposed["infrastructure"]) == {"postgres", "traefik"}
