@@ -390,11 +390,11 @@ def _path_problems(root: Path, comp: Component, at: list[str]) -> Iterator[tuple
         elif kind == "file" and not path.is_file():
             yield [*at, field_name], f"{field_name} {rel!r} is not a file"
     if comp.context != ROOT_CONTEXT:
-        for field_name, rel in (("requirements", comp.requirements), ("workdir", comp.workdir)):
-            if rel and not (rel + "/").startswith(comp.context + "/"):
+        for field_name, maybe in (("requirements", comp.requirements), ("workdir", comp.workdir)):
+            if maybe and not (maybe + "/").startswith(comp.context + "/"):
                 yield (
                     [*at, field_name],
-                    f"{rel!r} is outside the build context {comp.context!r}: the image "
+                    f"{maybe!r} is outside the build context {comp.context!r}: the image "
                     "cannot copy it; widen `context` (the root, `.`, sees everything)",
                 )
         if not comp.foreign:

@@ -146,8 +146,8 @@ def _probe(
         app.docs = Found(outcome.docs_url, "probe")
     # The OpenAPI paths are the routes as served (a router's prefix applied); app.routes
     # adds what the document leaves out (docs pages, routes hidden from the schema).
-    documented = dict(outcome.openapi or {}).get("paths", {})
-    gets = [p for p, ops in documented.items() if isinstance(ops, dict) and "get" in ops]
+    documented: Any = (outcome.openapi or {}).get("paths", {})
+    gets = [str(p) for p, ops in documented.items() if isinstance(ops, dict) and "get" in ops]
     gets += [p for p, methods in outcome.routes if p and (not methods or "GET" in methods)]
     health = next((p for p in gets if python_apps.HEALTH_PATH.match(p)), None)
     if health:
@@ -269,13 +269,14 @@ def _mounts_for(tree: Tree, audit: Audit, app: PythonApp) -> list[str]:
 def propose(audit: Audit, tree: Tree) -> dict[str, Any]:
     """services.json mapping the current paths: one service per directory group."""
     services: dict[str, dict[str, Any]] = {}
-    used_ports = {p for spec in INFRA.values() for p in spec[1].values()}
+    used_ports: set[int] = {p for spec in INFRA.values() for p in spec[1].values()}
     needs: set[str] = set()
     backends_by_service: dict[str, str] = {}
     pickled_dirs = {m.path.rsplit("/", 1)[0] for m in audit.artifacts.models if m.dev_only}
 
     def port_for(kind: str, wanted: list[int]) -> int:
-        for candidate in [*wanted, *range(FIRST_PORT[kind], FIRST_PORT[kind] + 1000)]:
+        candidates: list[int] = [*wanted, *range(FIRST_PORT[kind], FIRST_PORT[kind] + 1000)]
+        for candidate in candidates:
             if candidate >= 1024 and candidate not in used_ports:
                 used_ports.add(candidate)
                 return candidate

@@ -21,6 +21,7 @@ from typing import Any
 from harness import paths, proc, registry
 from harness.adopt import audit as auditing
 from harness.adopt import stack_files
+from harness.adopt.python_apps import PythonApp
 from harness.contract.openapi_diff import SPEC_FILE, dump
 from harness.docker import compose, dockerfiles
 from harness.errors import HarnessError
@@ -88,7 +89,7 @@ def plan(root: Path, say: Callable[[str], None] = print) -> dict[str, tuple[str,
         text = dockerfiles.render(template, dockerfiles.service_args(reg, comp))
         files[comp.dockerfile_path] = (text, False)
         origin = _origin(found, comp)
-        if comp.kind == "backend" and isinstance(origin, auditing.PythonApp):
+        if comp.kind == "backend" and isinstance(origin, PythonApp):
             spec = found.specs.get(origin.entrypoint)
             target = f"{comp.directory}/{SPEC_FILE}"
             if spec and not (root / target).exists():
@@ -100,7 +101,7 @@ def plan(root: Path, say: Callable[[str], None] = print) -> dict[str, tuple[str,
     settings = {
         c.ref: dict(o.settings)
         for c in reg.components()
-        if isinstance(o := _origin(found, c), auditing.PythonApp)
+        if isinstance(o := _origin(found, c), PythonApp)
     }
     project = re.sub(r"[^a-z0-9_-]", "-", root.name.lower()).strip("-") or "adopted"
     files[compose.COMPOSE_FILE] = (stack_files.compose(reg, project), False)
@@ -145,7 +146,7 @@ def _lock(root: Path, found: auditing.Audit, comp: registry.Component) -> str | 
     if (root / comp.requirements).exists():
         return None
     origin = _origin(found, comp)
-    source = origin.requirements if isinstance(origin, auditing.PythonApp) else None
+    source = origin.requirements if isinstance(origin, PythonApp) else None
     pins = found.locks.get(source or "", {})
     if not pins:
         raise HarnessError(
@@ -248,7 +249,7 @@ def changes(root: Path, files: dict[str, tuple[str, bool]]) -> dict[str, tuple[s
 
 def diff(root: Path, changed: dict[str, tuple[str, bool]]) -> str:
     """A unified diff of what adopt would write."""
-    out = []
+    out: list[str] = []
     for rel, (text, _) in sorted(changed.items()):
         path = root / rel
         old = path.read_text(encoding="utf-8").splitlines(True) if path.is_file() else []
