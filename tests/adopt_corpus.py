@@ -160,7 +160,7 @@ POSTGRES_APP = '''\
 import os
 
 import psycopg
-from fastapi import FastAPI, HTTPException
+from fastapi import FastAPI, HTTPException, Path
 
 app = FastAPI(title="msp prices")
 
@@ -180,7 +180,7 @@ def healthz() -> dict:
 
 
 @app.get("/prices/{crop}")
-def price(crop: str) -> dict:
+def price(crop: str = Path(pattern="^[a-z]{1,20}$")) -> dict:
     with _connect() as conn:
         row = conn.execute("SELECT %s::text, 2275", (crop,)).fetchone()
     return {"crop": row[0], "rs_per_quintal": row[1]}
