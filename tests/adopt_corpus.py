@@ -187,13 +187,26 @@ def price(crop: str = Path(pattern="^[a-z]{1,20}$")) -> dict:
 '''
 
 
+# A real Next.js 16 app (package.json, its npm lockfile, two pages), committed as files.
+NEXT_APP = Path(__file__).parent / "adopt" / "fixtures" / "next-web"
+
+
 def postgres_app(root: Path) -> Path:
-    """An app that needs Postgres (psycopg, DATABASE_URL) in msp_prices/backend, main.py."""
+    """The plan's msp_mitra shape: a Postgres app (main.py) and a Next.js frontend beside it.
+
+    msp_prices/backend needs Postgres (psycopg, DATABASE_URL); msp_prices/frontend is a
+    Next.js 16 server (`next start`, Node >= 20.9) with a real lockfile.
+    """
     _write(root, {
         "msp_prices/backend/main.py": POSTGRES_APP,
         "msp_prices/backend/requirements.txt":
             f"{FASTAPI}\n{UVICORN}\npsycopg[binary]==3.2.10\n",
     })  # fmt: skip
+    for source in sorted(NEXT_APP.rglob("*")):
+        if source.is_file():
+            target = root / "msp_prices/frontend" / source.relative_to(NEXT_APP)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
     commit(root)
     return root
 

@@ -130,6 +130,18 @@ def test_an_app_that_needs_postgres(tmp_path):
         "postgres"
     ]
     assert set(found.proposed["infrastructure"]) == {"postgres", "traefik"}
+    [web] = found.frontends
+    assert (web.directory, web.framework, web.serve, web.node) == (
+        "msp_prices/frontend",
+        "next.js",
+        "server",
+        ">=20.9",
+    )
+    assert web.blockers == []
+    assert found.proposed["services"]["msp_prices"]["components"]["frontend"] == {
+        "directory": "msp_prices/frontend", "port": 3000, "health": "/", "serve": "server",
+        "depends_on": ["msp_prices.backend"],
+    }  # fmt: skip
 
 
 def test_frontends_their_node_floor_and_a_platform_only_blocker(tmp_path):
@@ -234,3 +246,27 @@ def test_the_cli_prints_json_and_one_line_for_bad_input(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0
     assert "no such directory" in bad.stderr
+
+
+def test_a_factory_app_a_local_library_and_test_doubles(tmp_path):
+    root = tmp_path / "repo"
+    corpus._write(root, {
+        "api/main.py": (
+            "from fastapi import FastAPI\n\nimport common\n\n\n"
+            "def create_app() -> FastAPI:\n    return FastAPI(openapi_url='/spec.json')\n\n\n"
+            "app = create_app()\n"
+        ),
+        "api/requirements.txt": f"{corpus.FASTAPI}\n{corpus.UVICORN}\n",
+        "libs/common/pyproject.toml": "[project]\nname = 'common'\n",
+        "libs/common/src/common/__init__.py": "",
+        "tests/fixtures/fake/app.py": "from fastapi import FastAPI\n\napp = FastAPI()\n",
+    })  # fmt: skip
+    corpus.commit(root)
+    found = audit.run_audit(root, use_probe=False)
+    [app] = found.apps
+    assert (app.file, app.entrypoint, app.framework) == ("api/main.py", "main:app", "fastapi")
+    assert app.openapi.how == "factory: resolved by the probe"
+    assert app.missing_imports == ["common"]
+    fixes = [b.fix for b in found.blockers]
+    assert any("common is a package in this tree (libs/common)" in f for f in fixes), fixes
+    assert "audit without --no-probe" in fixes

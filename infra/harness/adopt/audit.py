@@ -108,7 +108,7 @@ def run_audit(
                     _probe(tree, prober, app, app.requirements, audit)
                 else:
                     app.probe = "not run: no requirements file covers it"
-    _judge(audit)
+    _judge(audit, tree)
     audit.proposed = propose(audit, tree)
     audit.seconds = time.monotonic() - started
     return audit
@@ -166,7 +166,22 @@ def _venv_modules(venv: probe.Venv) -> set[str]:
     return names
 
 
-def _judge(audit: Audit) -> None:
+def _package_in_tree(tree: Tree, name: str) -> str | None:
+    """The installable project (the folder with pyproject.toml or setup.py) holding package
+    `name`, or the package's own folder; None when the tree has no such package."""
+    for rel in tree.files:
+        if rel.endswith(f"/{name}/__init__.py") or rel == f"{name}/__init__.py":
+            folder = rel.rsplit("/", 1)[0]
+            parts = folder.split("/")
+            for i in range(len(parts) - 1, 0, -1):
+                base = "/".join(parts[:i])
+                if f"{base}/pyproject.toml" in tree.files or f"{base}/setup.py" in tree.files:
+                    return base
+            return folder
+    return None
+
+
+def _judge(audit: Audit, tree: Tree) -> None:
     """Blockers with their fixes; apps that turn out not to be runnable say why."""
     for app in audit.apps:
         where = f"{app.file}:{app.line}"
@@ -200,9 +215,14 @@ def _judge(audit: Audit) -> None:
         for name in app.missing_imports:
             app.runnable = False
             app.why_not = app.why_not or f"imports {name}, which no requirement provides"
+            local = _package_in_tree(tree, name)
+            fix = (
+                f"{name} is a package in this tree ({local}): list it in {app.requirements} "
+                f"(`-e ./{local}` where it is installable), or move it under {app.workdir}"
+                if local else f"add the distribution that provides {name} to {app.requirements}"
+            )  # fmt: skip
             audit.blockers.append(Blocker(where, f"imports {name!r}, which {app.requirements} "
-                                          "does not provide", f"add the distribution that "
-                                          f"provides {name} to {app.requirements}"))  # fmt: skip
+                                          "does not provide", fix))  # fmt: skip
         if "uvicorn" not in reqs.names and "uvicorn" not in audit.locks.get(app.requirements, {}):
             app.runnable = False
             app.why_not = app.why_not or "uvicorn is not in its requirements"
@@ -218,10 +238,20 @@ def _judge(audit: Audit) -> None:
                     True,
                 )
             )
-        if app.openapi.value is None:
+        if app.openapi.value is None and app.probe == "not run":
+            app.runnable = False
+            app.why_not = app.why_not or "its OpenAPI URL is set at run time: the probe did not run"
+            audit.blockers.append(
+                Blocker(
+                    where,
+                    f"openapi_url: {app.openapi.how}, and the probe did not run",
+                    "audit without --no-probe",
+                )
+            )
+        elif app.openapi.value is None:
             app.runnable = False
             app.why_not = app.why_not or "no OpenAPI document (openapi_url=None)"
-            audit.blockers.append(Blocker(where, "its OpenAPI document is off or unknown",
+            audit.blockers.append(Blocker(where, "its OpenAPI document is off",
                                           "serve one (openapi_url) so contracts can be "
                                           "checked"))  # fmt: skip
     for front in audit.frontends:

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from harness.adopt import python_apps
 from harness.adopt.tree import Tree
 
 # The Node each framework's current majors need (their own documented floors).
@@ -61,6 +62,8 @@ def find(tree: Tree) -> list[Frontend]:
     """Every package.json (outside node_modules) that builds a web frontend."""
     found = []
     for rel in tree.named("package.json"):
+        if python_apps.is_test_path(rel):
+            continue
         text = tree.text(rel)
         if text is None:
             continue

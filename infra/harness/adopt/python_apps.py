@@ -99,6 +99,15 @@ class PythonApp:
     dynamic: bool = False
 
 
+# Apps and frontends below these are test doubles and fixtures, not services.
+TEST_PARTS = frozenset({"tests", "test", "fixtures", "__tests__", "testdata"})
+
+
+def is_test_path(rel: str) -> bool:
+    """Whether rel lies below a tests/ or fixtures/ directory."""
+    return bool(TEST_PARTS.intersection(rel.split("/")[:-1]))
+
+
 def parse(tree: Tree, rel: str) -> ast.Module | None:
     """A Python file's syntax tree, or None when it does not parse (or is too big)."""
     text = tree.text(rel)
@@ -130,11 +139,12 @@ def find_apps(tree: Tree) -> tuple[list[PythonApp], list[PythonApp]]:
     """(ASGI apps, apps that cannot be run) in every Python file of the tree."""
     apps: list[PythonApp] = []
     other: list[PythonApp] = []
-    for rel in (f for f in tree.files if f.endswith(".py")):
+    for rel in (f for f in tree.files if f.endswith(".py") and not is_test_path(f)):
         module = parse(tree, rel)
         if module is None:
             continue
         found = False
+        factories = _factories(module)
         for node in module.body:
             targets: list[ast.expr] = []
             value: ast.expr | None = None
@@ -149,6 +159,13 @@ def find_apps(tree: Tree) -> tuple[list[PythonApp], list[PythonApp]]:
             if name in ASGI_CLASSES and isinstance(value, ast.Call):
                 app = PythonApp(rel, variable, ASGI_CLASSES[name], node.lineno)
                 _read_constructor(app, value)
+                apps.append(app)
+                found = True
+            elif name in factories:
+                # app = create_app(): what the factory sets only the probe can read.
+                app = PythonApp(rel, variable, factories[name], node.lineno, dynamic=True)
+                app.openapi = Found(None, "factory: resolved by the probe")
+                app.docs = Found(None, "factory: resolved by the probe")
                 apps.append(app)
                 found = True
             elif name == "Flask":
@@ -172,6 +189,38 @@ def find_apps(tree: Tree) -> tuple[list[PythonApp], list[PythonApp]]:
                 "health-check; run it as a job (a worker) or add a FastAPI app"
             )))  # fmt: skip
     return apps, other
+
+
+FACTORY_NAME = re.compile(r"^(create|make|build|get)_?(app|application|api)$", re.IGNORECASE)
+
+
+def _factories(module: ast.Module) -> dict[str, str]:
+    """Module functions that build an ASGI app: name -> framework.
+
+    A function annotated to return FastAPI/Starlette, or one that constructs one, or an
+    imported `create_app`-style name in a module that imports FastAPI or Starlette.
+    """
+    found: dict[str, str] = {}
+    imports_asgi = ""
+    for node in module.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in (
+            "fastapi", "starlette",
+        ):  # fmt: skip
+            imports_asgi = (node.module or "").split(".")[0]
+        if isinstance(node, ast.ImportFrom | ast.Import):
+            for alias in node.names:
+                name = alias.asname or alias.name.split(".")[-1]
+                if FACTORY_NAME.match(name):
+                    found[name] = ""
+        if isinstance(node, ast.FunctionDef):
+            returns = ast.unparse(node.returns) if node.returns else ""
+            built = {_call_name(n) for n in ast.walk(node) if isinstance(n, ast.Call)}
+            framework = next((ASGI_CLASSES[c] for c in ASGI_CLASSES
+                              if c == returns.split(".")[-1] or c in built), "")  # fmt: skip
+            if framework:
+                found[node.name] = framework
+    # An imported factory counts only where the module itself is an ASGI module.
+    return {name: fw or imports_asgi for name, fw in found.items() if fw or imports_asgi}
 
 
 def _serves(module: ast.Module) -> bool:
