@@ -27,9 +27,9 @@ from tests import adopt_corpus as corpus  # noqa: E402  (the corpus lives with t
 PLAN_IMAGE = "annadata-bench/plan-example:adopt"
 
 
-def _timed_audit(path: Path) -> tuple[float, int]:
+def _timed_audit(path: Path, probe: bool = True) -> tuple[float, int]:
     started = time.perf_counter()
-    found = audit.run_audit(path)
+    found = audit.run_audit(path, use_probe=probe)
     return time.perf_counter() - started, found.files
 
 
@@ -45,6 +45,9 @@ def main(argv: list[str]) -> int:
         plan = corpus.plan_monorepo(Path(tmp) / "plan")
         seconds, files = _timed_audit(plan)
         print(f"audit plan_monorepo (largest corpus repo, probe on): {seconds:.1f}s, {files} files")
+        seconds, files = _timed_audit(corpus.big_tree(Path(tmp) / "big"), probe=False)
+        print(f"audit a 10,000-file tree (node_modules skipped, probe off): {seconds:.1f}s, "
+              f"{files} files read")  # fmt: skip
         seconds, files = _timed_audit(ROOT)
         print(f"audit this repository (probe on): {seconds:.1f}s, {files} files")
         if "--no-docker" in argv:
