@@ -56,7 +56,8 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "nox", "-s", "smoke"], cwd=plan,
                               capture_output=True, text=True, check=False)  # fmt: skip
-        print(f"smoke of the adopted two-service tree (cold, builds included): "
+        # A fresh tree, but the engine may still hold builder-stage layers of an earlier run.
+        print(f"smoke of the adopted two-service tree (fresh tree, builds included): "
               f"{time.perf_counter() - started:.1f}s, exit {done.returncode}")  # fmt: skip
         reg = registry.load(plan)
         try:
