@@ -78,11 +78,14 @@ def main(argv: list[str]) -> int:
             )
         finally:
             for comp in reg.components():
-                subprocess.run(
-                    ["docker", "image", "rm", "--force", f"{images.image_name(comp)}:dev"],
-                    capture_output=True,
-                    check=False,
-                )
+                # Every tag of the tree's images (:dev and :<sha>), nothing else.
+                tags = subprocess.run(
+                    ["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}",
+                     images.image_name(comp)], capture_output=True, text=True, check=False,
+                ).stdout.split()  # fmt: skip
+                if tags:
+                    subprocess.run(["docker", "image", "rm", "--force", *tags],
+                                   capture_output=True, check=False)  # fmt: skip
             subprocess.run(["docker", "image", "rm", "--force", PLAN_IMAGE],
                            capture_output=True, check=False)  # fmt: skip
     return 0
