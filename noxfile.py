@@ -24,7 +24,7 @@ nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
 nox.options.sessions = [
     "lint", "typecheck", "unit", "lint-corpus", "hooks", "chart", "standins", "stack",
-    "smoke", "k8s", "contract", "devstack", "scaffold",
+    "smoke", "k8s", "contract", "devstack", "scaffold", "adopt-corpus",
 ]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
@@ -290,7 +290,7 @@ def publish(session: nox.Session) -> None:
 
 @nox.session(tags=["docker"])
 def bench(session: nox.Session) -> None:
-    """Print benchmark figures: `nox -s bench -- NAME`, NAME smoke, image_sizes, scaffold or k8s."""
+    """Print benchmark figures: `nox -s bench -- NAME`, NAME one of bench/*.py (e.g. smoke)."""
     if not session.posargs:
         session.error("name a benchmark: `nox -s bench -- NAME`, NAME one of bench/*.py")
     _install_harness(session, "-r", "infra/nox-requirements.txt")
@@ -315,6 +315,30 @@ def new_service(session: nox.Session) -> None:
     """Scaffold a service: `nox -s new-service -- NAME [--frontend] [--profile P] [--dry-run]`."""
     _install_harness(session)
     session.run("python", "-m", "harness", "new-service", *session.posargs)
+
+
+@nox.session
+def audit(session: nox.Session) -> None:
+    """Inventory a foreign repository, read only: `nox -s audit -- PATH [--format md|json]`."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "audit", *session.posargs)
+
+
+@nox.session
+def adopt(session: nox.Session) -> None:
+    """Write the harness into a foreign repository, code unmoved: `nox -s adopt -- PATH`."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "adopt", *session.posargs)
+
+
+@nox.session(name="adopt-corpus", tags=["docker"])
+def adopt_corpus(session: nox.Session) -> None:
+    """Audit and adopt the corpus repositories (real probe venvs); lint, smoke, contract pass."""
+    _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
+    session.run(
+        "pytest", "tests/adopt", _junit("adopt-corpus"), *session.posargs,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
 
 
 @nox.session

@@ -171,6 +171,21 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--clean", action="store_true", help="remove what a crashed run left")
     cmd.set_defaults(func=_k8s)
 
+    cmd = sub.add_parser("audit", help="inventory a repository the harness did not write")
+    cmd.add_argument("path", type=Path, help="the repository's root (read only)")
+    cmd.add_argument("--format", choices=("md", "json"), default="md")
+    cmd.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
+    cmd.add_argument(
+        "--no-probe", action="store_true",
+        help="parse only: no throwaway venv (openapi from settings stays unresolved)",
+    )  # fmt: skip
+    cmd.set_defaults(func=_audit)
+
+    cmd = sub.add_parser("adopt", help="make a repository a harness repository, code unmoved")
+    cmd.add_argument("path", type=Path, help="the repository's root (a clean git work tree)")
+    cmd.add_argument("--dry-run", action="store_true", help="print the diff, write nothing")
+    cmd.set_defaults(func=_adopt)
+
     cmd = sub.add_parser("registry", help="validate services.json and list its components")
     cmd.set_defaults(func=_registry)
     return parser
@@ -291,6 +306,32 @@ def _new_service(args: argparse.Namespace) -> int:
         _root(args), args.name, frontend=args.frontend, profile=args.profile,
         dry_run=args.dry_run,
     )  # fmt: skip
+
+
+def _audit(args: argparse.Namespace) -> int:
+    # Imported here: the audit needs `packaging`, which the other commands do not.
+    from harness.adopt import audit, report
+
+    found = audit.run_audit(
+        args.path, use_probe=not args.no_probe, say=lambda line: print(line, file=sys.stderr)
+    )
+    text = report.render(found, args.format)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+        print(f"audit: report in {args.output}", file=sys.stderr)
+    else:
+        print(text)
+    if found.empty:
+        print(f"audit: {found.root}: no services found (no ASGI app, no Node frontend)",
+              file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _adopt(args: argparse.Namespace) -> int:
+    from harness.adopt import writer
+
+    return writer.run(args.path, dry_run=args.dry_run)
 
 
 def _registry(args: argparse.Namespace) -> int:

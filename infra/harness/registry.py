@@ -16,6 +16,9 @@ from harness import paths, safeload, yamlpos
 from harness.errors import HarnessError
 
 KINDS = ("backend", "frontend", "worker")
+# Frontends: built and served by nginx, or a Node server (Next.js `next start`).
+SERVE_KINDS = ("static", "server")
+ROOT_CONTEXT = "."
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,40 @@ class Component:
     profile: str | None = None
     depends_on: tuple[str, ...] = ()
     mounts: tuple[str, ...] = ()
+    context: str = ROOT_CONTEXT
+    dockerfile: str | None = None
+    # Foreign layout (an adopted repository): the requirements file and the run directory.
+    requirements: str | None = None
+    workdir: str | None = None
+    docs: str | None = None
+    serve: str = "static"
+    build_output: str = "dist"
+
+    @property
+    def dockerfile_path(self) -> str:
+        """Its Dockerfile, relative to the root: `dockerfile`, else <directory>/Dockerfile."""
+        return self.dockerfile or f"{self.directory}/Dockerfile"
+
+    @property
+    def foreign(self) -> bool:
+        """Laid out as found in an adopted repository (names its own requirements file)."""
+        return self.requirements is not None
+
+    @property
+    def run_directory(self) -> str:
+        """The directory its entrypoint runs from (the image's /app)."""
+        return self.workdir or self.directory
+
+    def mount_target(self, path: str) -> str:
+        """Where a read-only mount appears: /app/<path relative to the run directory>.
+
+        A path inside the run directory keeps its place beside the code (an app reading
+        `data/` next to itself finds it); any other path keeps its repository path.
+        """
+        base = self.run_directory
+        if base != ROOT_CONTEXT and (path + "/").startswith(base + "/"):
+            path = path[len(base) + 1 :] or ROOT_CONTEXT
+        return "/app" if path == ROOT_CONTEXT else f"/app/{path}"
 
     @property
     def ref(self) -> str:
@@ -216,6 +253,10 @@ def _describe(error: ValidationError, full: dict[str, Any]) -> tuple[str, str, l
         return where, f"unknown key {unknown[0]!r}{allowed}", [*key_path, unknown[0]]
     if error.validator == "required":
         return where, error.message.replace("is a required property", "is missing"), key_path
+    explained = _as_dict(error.schema).get("errorMessage")
+    if explained:
+        # The schema says what the rule means; a regex dump does not.
+        return where, f"{error.instance!r} {explained}", key_path
     return where, error.message, key_path
 
 
@@ -234,6 +275,11 @@ def _known_keys(error: ValidationError, full: dict[str, Any]) -> set[str]:
     return known
 
 
+def parse(path: Path, data: dict[str, Any]) -> Registry:
+    """A Registry from already validated data (adopt builds one before writing the file)."""
+    return _build(path, data)
+
+
 def _build(path: Path, data: dict[str, Any]) -> Registry:
     services = {
         name: tuple(
@@ -248,6 +294,13 @@ def _build(path: Path, data: dict[str, Any]) -> Registry:
                 profile=spec.get("profile"),
                 depends_on=tuple(spec.get("depends_on", ())),
                 mounts=tuple(spec.get("mounts", ())),
+                context=spec.get("context", ROOT_CONTEXT),
+                dockerfile=spec.get("dockerfile"),
+                requirements=spec.get("requirements"),
+                workdir=spec.get("workdir"),
+                docs=spec.get("docs"),
+                serve=spec.get("serve", "static"),
+                build_output=spec.get("build_output", "dist"),
             )
             for kind, spec in entry["components"].items()
         )
@@ -276,14 +329,7 @@ def _semantic_problems(registry: Registry, root: Path) -> Iterator[tuple[list[st
     owners: dict[int, str] = {}
     for comp in registry.components():
         at = ["services", comp.service, "components", comp.kind]
-        if not (root / comp.directory).is_dir():
-            yield (
-                [*at, "directory"],
-                (
-                    f"directory {comp.directory!r} does not exist: create it "
-                    "(`nox -s new-service -- NAME` scaffolds a service) or fix the path"
-                ),
-            )
+        yield from _path_problems(root, comp, at)
         for dep in comp.depends_on:
             if dep == comp.ref:
                 yield [*at, "depends_on"], f"{comp.ref} depends on itself"
@@ -304,3 +350,56 @@ def _semantic_problems(registry: Registry, root: Path) -> Iterator[tuple[list[st
                     (f"port {port} is already used by {owners[port]}"),
                 )
             owners[port] = f"{infra.name}.{purpose}"
+
+
+def inside(root: Path, rel: str) -> bool:
+    """Whether root/rel, symlinks resolved, stays inside root (a symlink may not lead out)."""
+    try:
+        (root / rel).resolve(strict=False).relative_to(root.resolve())
+    except (ValueError, RuntimeError, OSError):  # RuntimeError: a symlink loop
+        return False
+    return True
+
+
+def _path_problems(root: Path, comp: Component, at: list[str]) -> Iterator[tuple[list[str], str]]:
+    """Every path a component names exists, has the right type, and stays inside the tree."""
+    named: list[tuple[str, str, str]] = [("directory", comp.directory, "dir")]
+    named.append(("context", comp.context, "dir"))
+    if comp.workdir:
+        named.append(("workdir", comp.workdir, "dir"))
+    if comp.requirements:
+        named.append(("requirements", comp.requirements, "file"))
+    named += [("mounts", mount, "any") for mount in comp.mounts]
+    for field_name, rel, kind in named:
+        path = root / rel
+        if not inside(root, rel):
+            yield (
+                [*at, field_name],
+                f"{rel!r} leads outside the repository (a symlink): name a path inside it",
+            )
+        elif not path.exists():
+            if field_name == "directory":
+                hint = (
+                    "create it (`nox -s new-service -- NAME` scaffolds a service) or fix the path"
+                )
+            else:
+                hint = "fix the path (relative to the repository root)"
+            yield [*at, field_name], f"{field_name} {rel!r} does not exist: {hint}"
+        elif kind == "dir" and not path.is_dir():
+            yield [*at, field_name], f"{field_name} {rel!r} is not a directory"
+        elif kind == "file" and not path.is_file():
+            yield [*at, field_name], f"{field_name} {rel!r} is not a file"
+    if comp.context != ROOT_CONTEXT:
+        for field_name, maybe in (("requirements", comp.requirements), ("workdir", comp.workdir)):
+            if maybe and not (maybe + "/").startswith(comp.context + "/"):
+                yield (
+                    [*at, field_name],
+                    f"{maybe!r} is outside the build context {comp.context!r}: the image "
+                    "cannot copy it; widen `context` (the root, `.`, sees everything)",
+                )
+        if not comp.foreign:
+            yield (
+                [*at, "context"],
+                "a component in the services/ layout builds from the root (its Dockerfile "
+                "copies libs/): remove `context`",
+            )

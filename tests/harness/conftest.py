@@ -21,6 +21,8 @@ def registry_root(tmp_path: Path) -> Path:
     for service in data["services"].values():
         for component in service["components"].values():
             (tmp_path / component["directory"]).mkdir(parents=True, exist_ok=True)
+            for mount in component.get("mounts", ()):
+                (tmp_path / mount).mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "services.json", tmp_path / "services.json")
     (tmp_path / "noxfile.py").touch()
     return tmp_path

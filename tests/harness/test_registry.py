@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -132,9 +133,10 @@ def test_a_pattern_failure_names_the_field_and_pattern_not_an_unknown_key(regist
         n for n, ln in enumerate(text.splitlines(), 1) if "services/soil_health/backend" in ln
     )
     assert message.startswith(f"services.json:{line}: "), message
-    assert "services.soil_health.components.backend.directory: 'Soil Health/backend' does " in (
-        message
-    )
+    assert (
+        "services.soil_health.components.backend.directory: 'Soil Health/backend' is not a path "
+        "inside the repository: write it relative to the root"
+    ) in message
     assert "unknown key" not in message
 
 
@@ -166,3 +168,124 @@ def test_a_registry_that_is_a_device_or_huge_is_refused(registry_root: Path):
     target.unlink()
     target.write_text(" " * (2 * 1024 * 1024))
     assert "is over 1 MB" in _error(registry_root)
+
+
+# --- foreign layouts (adopted repositories) --------------------------------------------------
+
+
+def _foreign(root: Path, **fields: object) -> None:
+    """The real registry plus one component described where an adopted tree keeps it."""
+    data = json.loads((root / "services.json").read_text())
+    spec: dict[str, object] = {
+        "directory": "src/api",
+        "entrypoint": "src.api.app:app",
+        "port": 8010,
+        "health": "/status",
+        "openapi": "/api/v1/openapi.json",
+        "workdir": ".",
+        "requirements": "requirements.txt",
+    }
+    spec.update(fields)
+    data["services"]["plan_api"] = {"description": "adopted", "components": {"backend": spec}}
+    (root / "src/api").mkdir(parents=True, exist_ok=True)
+    (root / "requirements.txt").write_text("fastapi\n")
+    _write(root, json.dumps(data, indent=2))
+
+
+def test_a_component_anywhere_below_the_root_with_its_own_layout(registry_root: Path):
+    _foreign(
+        registry_root, mounts=["src/models/saved_models", "requirements.txt"],
+        dockerfile="infra/dockerfiles/plan_api-backend.Dockerfile", docs="/api/v1/docs",
+    )  # fmt: skip
+    comp = registry.load(registry_root).component("plan_api.backend")
+    assert comp.directory == "src/api"
+    assert comp.foreign
+    assert comp.run_directory == "."
+    assert comp.context == "."
+    assert comp.dockerfile_path == "infra/dockerfiles/plan_api-backend.Dockerfile"
+    assert comp.mount_target("src/models/saved_models") == "/app/src/models/saved_models"
+    assert comp.docs == "/api/v1/docs"
+    # Our own layout keeps its defaults.
+    ours = registry.load(registry_root).component("msp_mitra.backend")
+    assert not ours.foreign
+    assert ours.dockerfile_path == "services/msp_mitra/backend/Dockerfile"
+    assert ours.mount_target("data/processed") == "/app/data/processed"
+
+
+def test_a_mount_inside_the_run_directory_keeps_its_place_beside_the_code(registry_root: Path):
+    (registry_root / "protein/backend/data").mkdir(parents=True)
+    (registry_root / "protein/backend/requirements.txt").write_text("fastapi\n")
+    _foreign(
+        registry_root, directory="protein/backend", workdir="protein/backend",
+        entrypoint="app:app", requirements="protein/backend/requirements.txt",
+        mounts=["protein/backend/data"],
+    )  # fmt: skip
+    comp = registry.load(registry_root).component("plan_api.backend")
+    assert comp.mount_target("protein/backend/data") == "/app/data"
+
+
+FOREIGN_BAD = {
+    "parent": ({"directory": "../elsewhere"}, "directory: '../elsewhere' is not a path inside"),
+    "absolute": ({"directory": "/srv/api"}, "directory: '/srv/api' is not a path inside"),
+    "dot_part": ({"requirements": "./requirements.txt"}, "requirements: './requirements.txt'"),
+    "missing_mount": (
+        {"mounts": ["data/raw"]},
+        "mounts: mounts 'data/raw' does not exist: fix the path",
+    ),
+    "mount_escape": ({"mounts": ["../x"]}, "mounts.0: '../x' is not a path inside"),
+    "missing_requirements": (
+        {"requirements": "reqs.txt"},
+        "requirements: requirements 'reqs.txt' does not exist",
+    ),
+    "requirements_is_dir": ({"requirements": "src"}, "requirements 'src' is not a file"),
+    "outside_context": (
+        {"context": "src/api"},
+        "requirements: 'requirements.txt' is outside the build context 'src/api'",
+    ),
+    "unknown_field": ({"contxt": "."}, "unknown key 'contxt' (allowed: context, depends_on,"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FOREIGN_BAD))
+def test_foreign_paths_are_refused_with_the_real_problem(registry_root: Path, case: str):
+    fields, expected = FOREIGN_BAD[case]
+    _foreign(registry_root, **fields)
+    message = _error(registry_root)
+    assert expected in message, message
+    assert "unknown key '?'" not in message
+
+
+def test_a_symlink_out_of_the_tree_is_refused(registry_root: Path, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (registry_root / "src/api").symlink_to(outside, target_is_directory=True)
+    _foreign(registry_root)
+    assert "directory: 'src/api' leads outside the repository (a symlink)" in _error(registry_root)
+
+
+def test_a_symlink_loop_is_refused_not_followed(registry_root: Path):
+    (registry_root / "loop").symlink_to(registry_root / "loop")
+    _foreign(registry_root, mounts=["loop"])
+    assert "mounts: 'loop' leads outside the repository" in _error(registry_root)
+
+
+def test_frontends_are_static_or_server(registry_root: Path):
+    data = json.loads((registry_root / "services.json").read_text())
+    front = data["services"]["msp_mitra"]["components"]["frontend"]
+    front["serve"] = "server"
+    _write(registry_root, json.dumps(data, indent=2))
+    assert registry.load(registry_root).component("msp_mitra.frontend").serve == "server"
+    assert registry.load(registry_root).component("crop_calendar.frontend").serve == "static"
+    front["serve"] = "ssr"
+    _write(registry_root, json.dumps(data, indent=2))
+    assert "frontend.serve: 'ssr' is not one of ['static', 'server']" in _error(registry_root)
+
+
+def test_our_layout_cannot_move_its_build_context(registry_root: Path):
+    data = json.loads((registry_root / "services.json").read_text())
+    data["services"]["soil_health"]["components"]["backend"]["context"] = (
+        "services/soil_health/backend"
+    )
+    _write(registry_root, json.dumps(data, indent=2))
+    assert "builds from the root (its Dockerfile copies libs/): remove `context`" in _error(
+        registry_root
+    )

@@ -89,7 +89,8 @@ def test_changed_recipe_rebuilds_it_and_what_builds_on_it(root: Path):
     with (root / "infra/bases/python/Dockerfile").open("a") as handle:
         handle.write("# changed\n")
     built = [o.name for o in standin_build.build(root, run=fake, say=print) if o.action == "built"]
-    assert built == ["python", "traefik"]
+    # node builds on python now (it fetches the Node wheel with pip).
+    assert built == ["python", "node", "traefik"]
 
 
 def test_only_builds_the_named_stand_in(root: Path):
@@ -108,7 +109,7 @@ def test_unknown_name_is_refused(root: Path):
 
 def test_failed_build_names_recipe_and_log(root: Path):
     labels = _current(root)
-    labels["annadata-local/node:18"] = "stale"
+    labels["annadata-local/node:22"] = "stale"
     with pytest.raises(HarnessError) as caught:
         standin_build.build(root, run=FakeEngine(labels, build_fails=True), say=print)
     message = str(caught.value)

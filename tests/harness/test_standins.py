@@ -60,7 +60,7 @@ def test_changing_a_recipe_file_changes_it_and_what_builds_on_it_only(bases_root
         handle.write("# a change\n")
     after = _rehash(bases_root)
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {"python", "traefik"}
+    assert changed == {"python", "node", "traefik"}
 
 
 def test_changing_the_rootfs_table_changes_everything(bases_root: Path):
@@ -150,8 +150,8 @@ def _edited(root: Path, find: str, replace: str) -> None:
          "stand-ins.toml:23: [debian] rootfs.include[1]: 3 is not of type 'string'"),
         ("host_ca = true\n\n[node]", 'host_ca = "no"\n\n[node]',
          "stand-ins.toml:29: [python] host_ca: 'no' is not of type 'boolean'"),
-        ('tag = "annadata-local/node:18"', 'tag = "annadata-local/node:18\\n"',
-         "stand-ins.toml:32: [node] tag: 'annadata-local/node:18\\n' does not match"),
+        ('tag = "annadata-local/node:22"', 'tag = "annadata-local/node:22\\n"',
+         "stand-ins.toml:32: [node] tag: 'annadata-local/node:22\\n' does not match"),
         ('provides = "NODE_IMAGE"', 'provides = "PYTHON_IMAGE"',
          "stand-ins.toml:33: [node] provides: variable 'PYTHON_IMAGE' is also [python]'s"),
         ("[nginx]", '["../nginx"]',

@@ -101,7 +101,13 @@ def test_node_can_npm_ci_from_a_lockfile(docker: Docker, images: dict[str, str],
     assert done.stdout.strip().splitlines()[-1] == "true"
     assert docker.cli("run", "--rm", images["node"], "id", "-u", "node").stdout.strip() == "1000"
     major = docker.cli("run", "--rm", images["node"], "node", "-p", "process.versions.node")
-    assert major.stdout.strip().startswith("18.")
+    assert major.stdout.strip().startswith("22.")
+    # npx and npm from the image's PATH, as the official image has them (the wheel ships
+    # them as broken copies; the recipe links them).
+    tools = docker.cli("run", "--rm", images["node"], "sh", "-c", "npx --version && npm --version")
+    assert len(tools.stdout.split()) == 2, tools.stderr
+    # Next.js 16's floor: Node >= 20.9 (what `serve: server` frontends run on).
+    assert tuple(int(p) for p in major.stdout.strip().split(".")[:2]) >= (20, 9)
 
 
 def test_nginx_serves_the_html_directory(docker: Docker, images: dict[str, str], tmp_path: Path):

@@ -28,8 +28,11 @@ from harness.errors import HarnessError
 
 PROJECT_PREFIX = "annadata-contract"
 EXPORT_MARK = "ANNADATA-OPENAPI:"
+# The image's own UVICORN_APP names the app (app:app for ours, src.api.app:app adopted).
 EXPORT_SCRIPT = (
-    f"import json, app; print({EXPORT_MARK!r} + json.dumps(app.app.openapi()), flush=True)"
+    "import importlib, json, os; m, _, v = os.environ['UVICORN_APP'].partition(':'); "
+    f"print({EXPORT_MARK!r} + json.dumps(getattr(importlib.import_module(m), v).openapi()), "
+    "flush=True)"
 )
 
 

@@ -13,15 +13,70 @@ TEMPLATES = {
     "worker": "infra/docker-templates/Dockerfile.python",
     "frontend": "infra/docker-templates/Dockerfile.node",
 }
+# Python components of an adopted repository: their own requirements, no shared libs/.
+FOREIGN_PYTHON_TEMPLATE = "infra/docker-templates/Dockerfile.python-app"
+ALL_TEMPLATES = (*sorted(set(TEMPLATES.values())), FOREIGN_PYTHON_TEMPLATE)
 # The scaffold's own Dockerfile is the Python template as it stands (its defaults name it).
 TEMPLATE_SERVICE_DIR = "services/_template/backend"
-# Build targets per kind (the backend and static frontend are their template's last stage).
+# Build targets per kind (the backend and static frontend are their template's last stage);
+# a frontend's target is how it is served (static or server).
 TARGETS = {"backend": "backend", "worker": "worker", "frontend": "static"}
 _ARG = re.compile(r"^ARG (?P<name>[A-Z][A-Z0-9_]*)=(?P<value>.*)$")
 
 
+def template(comp: registry.Component) -> str:
+    """The template comp's Dockerfile is rendered from."""
+    if comp.foreign and comp.kind != "frontend":
+        return FOREIGN_PYTHON_TEMPLATE
+    return TEMPLATES[comp.kind]
+
+
+def target(comp: registry.Component) -> str:
+    """The build target (stage) of comp's image."""
+    return comp.serve if comp.kind == "frontend" else TARGETS[comp.kind]
+
+
+def _in_context(comp: registry.Component, rel: str) -> str:
+    """rel (from the root) as the Dockerfile sees it: relative to the build context."""
+    if comp.context == registry.ROOT_CONTEXT:
+        return rel
+    return rel[len(comp.context) + 1 :] if rel != comp.context else "."
+
+
+def app_copy(comp: registry.Component) -> tuple[str, str]:
+    """(source in the context, destination) of a foreign component's code.
+
+    Run from its own directory, the directory is the image's /app. Run from an ancestor
+    (a package-style app, `src.api.app:app` from the root), only the entrypoint's top-level
+    package is copied, to its place below /app: the rest of the tree is not its code.
+    """
+    run_dir = comp.run_directory
+    module = (comp.entrypoint or "").split(":", 1)[0]
+    if run_dir == comp.directory or not module:
+        return _in_context(comp, run_dir), "/app"
+    top = module.split(".", 1)[0]
+    source = top if run_dir == registry.ROOT_CONTEXT else f"{run_dir}/{top}"
+    if "." not in module:
+        # A single module beside the run directory: app.py, not a package.
+        source += ".py"
+        top += ".py"
+    return _in_context(comp, source), f"/app/{top}"
+
+
 def service_args(reg: registry.Registry, comp: registry.Component) -> dict[str, str]:
     """The ARG defaults that make the template this component's Dockerfile."""
+    if template(comp) == FOREIGN_PYTHON_TEMPLATE:
+        source, dest = app_copy(comp)
+        args = {
+            "REQUIREMENTS": _in_context(comp, comp.requirements or ""),
+            "APP_SOURCE": source,
+            "APP_DEST": dest,
+            "ENTRYPOINT": comp.entrypoint or "",
+            "HEALTH_PATH": comp.health or comp.openapi or "/health",
+        }
+        if comp.port is not None:
+            args["SERVICE_PORT"] = str(comp.port)
+        return args
     args = {"SERVICE_DIR": comp.directory}
     if comp.port is not None:
         args["SERVICE_PORT"] = str(comp.port)
@@ -31,6 +86,8 @@ def service_args(reg: registry.Registry, comp: registry.Component) -> dict[str, 
         backends = [reg.component(d) for d in comp.depends_on if d.endswith(".backend")]
         if backends:
             args["API_UPSTREAM"] = f"{backends[0].compose_name}:{backends[0].port}"
+        if comp.build_output != "dist":
+            args["BUILD_OUTPUT"] = comp.build_output
     return args
 
 
@@ -52,8 +109,8 @@ def render(template: str, args: dict[str, str], where: str = "template") -> str:
 
 def expected(root: Path, reg: registry.Registry, comp: registry.Component) -> str:
     """What comp's Dockerfile must contain."""
-    template = TEMPLATES[comp.kind]
-    return render(_text(root, template), service_args(reg, comp), template)
+    source = template(comp)
+    return render(_text(root, source), service_args(reg, comp), source)
 
 
 def _text(root: Path, rel: str) -> str:
@@ -61,10 +118,9 @@ def _text(root: Path, rel: str) -> str:
 
 
 def _wanted(root: Path, reg: registry.Registry) -> dict[str, str]:
-    wanted = {f"{c.directory}/Dockerfile": expected(root, reg, c) for c in reg.components()}
+    wanted = {c.dockerfile_path: expected(root, reg, c) for c in reg.components()}
     if (root / TEMPLATE_SERVICE_DIR).is_dir():
-        template = _text(root, TEMPLATES["backend"])
-        wanted[f"{TEMPLATE_SERVICE_DIR}/Dockerfile"] = template
+        wanted[f"{TEMPLATE_SERVICE_DIR}/Dockerfile"] = _text(root, TEMPLATES["backend"])
     return wanted
 
 

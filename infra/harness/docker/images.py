@@ -17,10 +17,16 @@ BUILD_TIMEOUT = 1800
 IMAGE_PREFIX = "annadata/"
 # The image each kind's final stage starts from, by the variable that names it.
 BASE_VARIABLE = {"backend": "PYTHON_IMAGE", "worker": "PYTHON_IMAGE", "frontend": "NGINX_IMAGE"}
+# A frontend served by a Node server ends on the Node image, not nginx.
+SERVER_BASE_VARIABLE = "NODE_IMAGE"
 LAYERS = "{{json .RootFS.Layers}}"
 # Build args a component's Dockerfile reads to name its bases.
 BUILD_BASES = ("PYTHON_IMAGE", "NODE_IMAGE", "NGINX_IMAGE")
-DEFAULT_BASE = {"PYTHON_IMAGE": "python:3.11-slim", "NGINX_IMAGE": "nginx:stable-alpine"}
+DEFAULT_BASE = {
+    "PYTHON_IMAGE": "python:3.11-slim",
+    "NGINX_IMAGE": "nginx:stable-alpine",
+    "NODE_IMAGE": "node:22-alpine",
+}
 
 
 @dataclass(frozen=True)
@@ -78,8 +84,8 @@ def build(
         before = image_info.inspect(f"{image}:dev", LAYERS, run)
         argv = [
             "docker", "build", "--force-rm",
-            "--file", f"{comp.directory}/Dockerfile",
-            "--target", dockerfiles.TARGETS[comp.kind],
+            "--file", str(root / comp.dockerfile_path),
+            "--target", dockerfiles.target(comp),
             "--build-arg", f"GIT_SHA={tag}",
             *labels,
             "--tag", f"{image}:{tag}", "--tag", f"{image}:dev",
@@ -90,7 +96,7 @@ def build(
         log = root / paths.STATE_DIR / "logs" / f"build-{comp.compose_name}.log"
         say(f"build: {image} ({comp.directory})")
         started = time.monotonic()
-        done = run([*argv, str(root)], timeout=BUILD_TIMEOUT, log=log)
+        done = run([*argv, str(root / comp.context)], timeout=BUILD_TIMEOUT, log=log)
         seconds = time.monotonic() - started
         if not done.ok:
             raise HarnessError(
@@ -98,7 +104,7 @@ def build(
                 f"full log: {log.relative_to(root)}"
             )
         after = image_info.inspect(f"{image}:dev", LAYERS, run)
-        base_var = BASE_VARIABLE[comp.kind]
+        base_var = SERVER_BASE_VARIABLE if comp.serve == "server" else BASE_VARIABLE[comp.kind]
         base = image_env.get(base_var, DEFAULT_BASE[base_var])
         results.append(
             Built(

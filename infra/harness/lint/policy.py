@@ -6,6 +6,7 @@ keys resolved, so a rule sees what compose sees).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from harness.lint import findings, tools
 from harness.lint.findings import Finding
 
 MODELS_REGISTRY = "src/models/saved_models/model_registry.json"
+MODELS_REGISTRY_NAME = "model_registry.json"
+# Always read-only, and so is every path a component of services.json mounts.
 READ_ONLY_SOURCES = ("data/processed", "src/models/saved_models")
 # Compose sets these itself; .env.example need not list them.
 BUILTIN_VARIABLES = {"COMPOSE_PROJECT_NAME"}
@@ -114,7 +117,6 @@ class _Policy:
         yield from self.env_template()
         yield from self.drift()
         yield from self.models()
-        yield from self.pickle_allowed()
         yield from self.untyped_specs()
         for error in self.unreadable.values():
             yield self._unreadable("ANN011", error, "replace it with a UTF-8 text file")
@@ -164,14 +166,24 @@ class _Policy:
                 yield self.f("ANN001", "services.json", at,
                              f"{comp.ref} has no compose service {comp.compose_name!r}",
                              f"add it to {COMPOSE_FILE} (copy a similar service)")  # fmt: skip
-            needed = ["Dockerfile", "openapi.yaml"] if comp.kind == "backend" else ["Dockerfile"]
-            for name in needed:
-                if not (self.root / comp.directory / name).exists():
+            needed = [comp.dockerfile_path]
+            if comp.kind == "backend":
+                needed.append(f"{comp.directory}/openapi.yaml")
+            for rel in needed:
+                if not (self.root / rel).exists():
                     yield self.f("ANN001", "services.json", at,
-                                 f"{comp.ref}: {comp.directory}/{name} is missing",
-                                 "create it (the service template has one)")  # fmt: skip
+                                 f"{comp.ref}: {rel} is missing",
+                                 "create it (the service template has one; "
+                                 "`python -m harness dockerfiles --write` renders a "
+                                 "Dockerfile, `nox -s contract -- --update` a spec)")  # fmt: skip
         # Tests per service: its Python components carry them (frontends are checked live).
+        # An adopted repository keeps its tests where it has them: the harness verifies its
+        # components live (smoke, contract) instead.
         for service, comps in self.reg.services.items():
+            if all(c.foreign or c.kind == "frontend" for c in comps) and any(
+                c.foreign for c in comps
+            ):
+                continue
             if not any((self.root / c.directory / "tests").is_dir() for c in comps):
                 yield self.f("ANN001", "services.json", yamlpos.line_at(self.registry_doc,
                              ["services", service]), f"{service} has no tests/ directory",
@@ -223,9 +235,9 @@ class _Policy:
                 )
 
     def dockerfile_images_and_users(self) -> Iterator[Finding]:
-        targets = {f"{c.directory}/Dockerfile": dockerfiles.TARGETS[c.kind]
-                   for c in self.reg.components()}  # fmt: skip
+        targets = {c.dockerfile_path: dockerfiles.target(c) for c in self.reg.components()}
         for template, target in (("infra/docker-templates/Dockerfile.python", "backend"),
+                                 (dockerfiles.FOREIGN_PYTHON_TEMPLATE, "backend"),
                                  ("infra/docker-templates/Dockerfile.node", "static")):  # fmt: skip
             targets[template] = target
         for rel in sorted(targets):
@@ -295,13 +307,15 @@ class _Policy:
     # --- ANN005 ------------------------------------------------------------------------------
 
     def mounts(self) -> Iterator[Finding]:
+        # Data and models: ours, and whatever the registry mounts (an adopted tree's own).
+        sources = {*READ_ONLY_SOURCES, *(m for c in self.reg.components() for m in c.mounts)}
         # A shared (anchored) mount is one line to fix, however many services use it.
         writable: dict[tuple[int, str], list[str]] = {}
         for name, spec in self.services.items():
             volumes = _sequence(_mapping(spec).get("volumes"))
             for index, entry in enumerate(volumes):
                 source, read_only = _mount_parts(entry)
-                if any(s in source for s in READ_ONLY_SOURCES) and not read_only:
+                if any(_same_path(source, s) for s in sources) and not read_only:
                     writable.setdefault((yamlpos.item_line(volumes, index), source), []).append(
                         name
                     )
@@ -334,7 +348,7 @@ class _Policy:
                     yield self.f("ANN007", COMPOSE_FILE, number,
                                  f"{key_value.group(1)} is a literal value",
                                  "take it from the environment: ${NAME:?...}")  # fmt: skip
-        for rel in sorted({f"{c.directory}/Dockerfile" for c in self.reg.components()}):
+        for rel in sorted({c.dockerfile_path for c in self.reg.components()}):
             for number, line in enumerate(self._read(rel).splitlines(), start=1):
                 baked = re.match(r"^(ENV|ARG)\s+([A-Za-z_][A-Za-z0-9_]*)[= ](\S+)", line.strip())
                 if baked and SECRET_NAME.search(baked.group(2)) and "$" not in baked.group(3):
@@ -408,12 +422,28 @@ class _Policy:
 
     # --- ANN010 ------------------------------------------------------------------------------
 
+    def _model_registries(self) -> dict[str, list[registry.Component]]:
+        """Each model_registry.json (ours, and one in any mounted folder) -> who mounts it."""
+        found: dict[str, list[registry.Component]] = {MODELS_REGISTRY: []}
+        for comp in self.reg.components():
+            for mount in comp.mounts:
+                rel = f"{mount}/{MODELS_REGISTRY_NAME}"
+                if (self.root / rel).is_file() or rel == MODELS_REGISTRY:
+                    found.setdefault(rel, []).append(comp)
+        return found
+
     def models(self) -> Iterator[Finding]:
-        text = self._read(MODELS_REGISTRY)
-        if not (self.root / MODELS_REGISTRY).exists() or MODELS_REGISTRY in self.unreadable:
+        for rel, users in self._model_registries().items():
+            yield from self._model_registry(rel, users)
+        yield from self._pickle_mounts()
+        yield from self._pickle_settings()
+
+    def _model_registry(self, rel: str, users: list[registry.Component]) -> Iterator[Finding]:
+        text = self._read(rel)
+        if not (self.root / rel).exists() or rel in self.unreadable:
             return  # no models (a repository may have none), or reported as ANN011
         try:
-            data = safeload.loads_json(text, MODELS_REGISTRY)
+            data = safeload.loads_json(text, rel)
         except HarnessError as exc:
             yield self._unreadable("ANN010", exc, "fix it (scripts/train_models.py writes it)")
             return
@@ -421,29 +451,33 @@ class _Policy:
         shape = sorted(_MODELS_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
         for error in shape:
             key_path = list(error.absolute_path)
-            yield self.f("ANN010", MODELS_REGISTRY, yamlpos.line_at(models_doc, key_path),
+            yield self.f("ANN010", rel, yamlpos.line_at(models_doc, key_path),
                          f"{'.'.join(map(str, key_path)) or '(top level)'}: {error.message}",
                          "the runtime loader refuses it too: fix it (scripts/train_models.py "
                          "writes it)")  # fmt: skip
         if shape:
             return
-        folder = (self.root / MODELS_REGISTRY).parent
+        folder = (self.root / rel).parent
+        # Pickles execute code when loaded: only a dev-profile component may mount them.
+        outside_dev = [c.ref for c in users if c.profile != DEV_PROFILE]
         for name, entry in data["models"].items():
             at = yamlpos.line_at(models_doc, ["models", name])
             file = entry["file"]
-            if entry["format"] == "pickle" or file.endswith(PICKLE_SUFFIXES):
+            pickled = entry["format"] == "pickle" or file.endswith(PICKLE_SUFFIXES)
+            if pickled and (outside_dev or not users):
                 yield self.f(
                     "ANN010",
-                    MODELS_REGISTRY,
+                    rel,
                     at,
-                    f"{name} is a pickle model in the registry every profile mounts",
+                    f"{name} is a pickle model in a registry mounted outside the "
+                    f"{DEV_PROFILE} profile ({', '.join(outside_dev) or 'every profile'})",
                     "export it to ONNX (scripts/train_models.py), or keep it out of "
                     "model_registry.json and load it only in the dev profile",
                 )
-            yield from self._model_file(name, at, folder, file, entry["sha256"])
+            yield from self._model_file(rel, name, at, folder, file, entry["sha256"])
 
     def _model_file(
-        self, name: str, at: int, folder: Path, file: str, sha256: str
+        self, rel: str, name: str, at: int, folder: Path, file: str, sha256: str
     ) -> Iterator[Finding]:
         """The file exists inside the mounted folder, is a regular file, and has its hash."""
         path = folder / file
@@ -457,7 +491,7 @@ class _Policy:
         elif not path.is_file():
             problem = f"{file} is not a regular file"
         if problem:
-            yield self.f("ANN010", MODELS_REGISTRY, at, f"{name}: {problem}",
+            yield self.f("ANN010", rel, at, f"{name}: {problem}",
                          "add the file beside model_registry.json or remove the entry")  # fmt: skip
             return
         try:
@@ -465,19 +499,38 @@ class _Policy:
                 # Streamed: model files can be far larger than memory should hold.
                 digest = hashlib.file_digest(model, "sha256").hexdigest()
         except OSError as exc:
-            yield self.f("ANN010", MODELS_REGISTRY, at, f"{name}: cannot read {file} "
+            yield self.f("ANN010", rel, at, f"{name}: cannot read {file} "
                          f"({exc.strerror})", "make it readable")  # fmt: skip
             return
         if digest != sha256:
             yield self.f(
                 "ANN010",
-                MODELS_REGISTRY,
+                rel,
                 at,
                 f"{name}: sha256 of {file} does not match",
                 "retrain or update the hash (scripts/train_models.py writes both)",
             )
 
-    def pickle_allowed(self) -> Iterator[Finding]:
+    def _pickle_mounts(self) -> Iterator[Finding]:
+        """A component outside the dev profile must not mount a folder holding pickles."""
+        for comp in self.reg.components():
+            if comp.profile == DEV_PROFILE:
+                continue
+            for mount in comp.mounts:
+                pickled = _pickles(self.root / mount)
+                if pickled:
+                    yield self.f(
+                        "ANN010",
+                        "services.json",
+                        self._registry_line(comp),
+                        f"{comp.ref} mounts {mount}, which holds pickles "
+                        f"({pickled[0].name}{' ...' if len(pickled) > 1 else ''}), outside "
+                        f"the {DEV_PROFILE} profile",
+                        f'give it "profile": "{DEV_PROFILE}" (pickles are dev-only), or '
+                        "export the models to ONNX",
+                    )
+
+    def _pickle_settings(self) -> Iterator[Finding]:
         for name, spec in self.services.items():
             env = _mapping(_mapping(spec).get("environment"))
             value = str(env.get("ALLOW_PICKLE_MODELS", "")).lower()
@@ -494,10 +547,16 @@ class _Policy:
     # --- ANN012 ------------------------------------------------------------------------------
 
     def untyped_specs(self) -> Iterator[Finding]:
-        """Every committed spec (the template's too: new services copy it) is fully typed."""
+        """Every committed spec (the template's too: new services copy it) is fully typed.
+
+        An adopted component's spec is the team's own code's: a warning says what to type,
+        without failing the gate the day the repository is taken in.
+        """
+        foreign = {f"{c.directory}/{SPEC_FILE}" for c in self.reg.components() if c.foreign}
         for rel in tools.files(self.root):
             if Path(rel).name != SPEC_FILE:
                 continue
+            level = "warning" if rel in foreign else "error"
             try:
                 spec = safeload.load_yaml(self.root / rel, rel)
             except HarnessError:
@@ -506,9 +565,32 @@ class _Policy:
                 continue
             for part in untyped(spec):
                 line = yamlpos.line_at(spec, ["paths", part.path, part.method])
-                yield self.f("ANN012", rel, line, part.text(),
-                             "give the route a response model (a ResponseModel) or a "
-                             "RequestModel body, then `nox -s contract -- --update`")  # fmt: skip
+                hint = ("give the route a response model (a ResponseModel) or a RequestModel "
+                        "body, then `nox -s contract -- --update`")  # fmt: skip
+                finding = self.f("ANN012", rel, line, part.text(), hint)
+                yield dataclasses.replace(finding, level=level)
+
+
+# Bounds the walk of a mounted folder: a model folder is small; a huge tree is not one.
+PICKLE_SCAN_LIMIT = 5000
+
+
+def _pickles(folder: Path) -> list[Path]:
+    """Pickle files (by suffix) in a mounted folder, bounded; none for a file mount."""
+    if not folder.is_dir():
+        return [folder] if folder.suffix in PICKLE_SUFFIXES else []
+    found: list[Path] = []
+    for count, path in enumerate(folder.rglob("*")):
+        if count >= PICKLE_SCAN_LIMIT:
+            break
+        if path.suffix in PICKLE_SUFFIXES and path.is_file():
+            found.append(path)
+    return sorted(found)
+
+
+def _same_path(source: str, mounted: str) -> bool:
+    """Whether a compose volume source (./x/y, x/y/) is the repository path mounted."""
+    return source.removeprefix("./").rstrip("/") == mounted or mounted in source
 
 
 def _pinned(reference: str) -> bool:

