@@ -11,9 +11,10 @@ from pathlib import Path
 
 import nox
 
-# harness.reports is standard library only: the one place report paths live.
+# harness.reports and harness.paths are standard library only: the one place report paths
+# and lock files live.
 sys.path.insert(0, str(Path(__file__).parent / "infra"))
-from harness import reports
+from harness import paths, reports
 
 nox.needs_version = ">=2025.10.16"
 nox.options.default_venv_backend = "venv"
@@ -21,19 +22,13 @@ nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
 nox.options.sessions = [
-    "lint", "typecheck", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "contract",
-    "devstack", "scaffold",
+    "lint", "typecheck", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "security",
+    "contract", "devstack", "scaffold",
 ]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
 
 PYPROJECT = nox.project.load_toml("pyproject.toml")
-TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
-DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
-CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
-LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
-HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
-TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
 LIBS = "libs/annadata_common"
 ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 # What `nox -s new-service` copies; its tests must pass as they stand.
@@ -55,12 +50,17 @@ def _python_components() -> dict[str, str]:
 
 
 PYTHON_COMPONENTS = _python_components()
-RUAMEL = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ruamel.yaml=="))
-HTTPX = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("httpx=="))
+# Every venv installs a hash-locked file (`nox -s lock` writes them): pip refuses anything
+# the lock does not name, transitive dependencies included.
+LOCKED = ("--require-hashes", "-r")
+# Local code on top, with the locked setuptools (build isolation would fetch it unhashed).
+LOCAL = ("--no-deps", "--no-build-isolation", "-e")
 
 
-def _install_harness(session: nox.Session, *extra: str) -> None:
-    session.install("-e", ".", *extra)
+def _install_harness(session: nox.Session, lock: str) -> None:
+    """The harness and one of its locks (harness.locks.HARNESS_LOCKS names them)."""
+    session.install(*LOCKED, paths.harness_lock(lock))
+    session.install(*LOCAL, ".")
 
 
 def _junit(name: str) -> str:
@@ -80,7 +80,7 @@ def _install_actionlint(session: nox.Session) -> None:
 @nox.session(tags=["quick"])
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
-    _install_harness(session, *LINT_DEPS)
+    _install_harness(session, "lint")
     _install_actionlint(session)
     session.run("python", "-m", "harness", "lint", *session.posargs)
 
@@ -88,14 +88,14 @@ def lint(session: nox.Session) -> None:
 @nox.session(tags=["quick"])
 def typecheck(session: nox.Session) -> None:
     """Type-check the harness and this noxfile (mypy, strict; settings in pyproject.toml)."""
-    _install_harness(session, *TYPECHECK_DEPS, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "typecheck")
     session.run("mypy", *session.posargs)
 
 
 @nox.session(name="lint-corpus")
 def lint_corpus(session: nox.Session) -> None:
     """Prove every lint rule and linter on its bad input (tests/harness/fixtures/lint)."""
-    _install_harness(session, *TEST_DEPS, *LINT_DEPS)
+    _install_harness(session, "corpus")
     _install_actionlint(session)
     session.run("pytest", "tests/lint", _junit("lint-corpus"), *session.posargs)
 
@@ -103,7 +103,7 @@ def lint_corpus(session: nox.Session) -> None:
 @nox.session
 def hooks(session: nox.Session) -> None:
     """Prove the pre-push hook refuses a broken push to a local bare repo and passes a clean one."""
-    _install_harness(session, *HOOK_DEPS, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "hooks")
     session.run("pytest", "tests/hooks", _junit("hooks"), *session.posargs)
 
 
@@ -113,18 +113,16 @@ def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""
     if target == "harness":
         # The session-name test runs nox itself.
-        _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
+        _install_harness(session, "unit")
         session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
-    for requirements in ("requirements.txt", "requirements-test.txt"):
-        if Path(directory, requirements).is_file():
-            session.install("-r", f"{directory}/{requirements}")
+    # The component's test lock: its image's versions, its test tools, and ruamel.yaml (the
+    # drift check imports the app in this venv).
+    session.install(*LOCKED, f"{directory}/requirements-test.txt")
     # --no-deps: the service's own pins must satisfy the library, as in its image. Editable,
     # so `nox -R` (the pre-push hook) tests the library as it is now, not as last installed.
-    session.install("--no-deps", "-e", f"./{LIBS}")
-    # ruamel.yaml: the drift check's one dependency (it imports the app in this venv).
-    session.install(*TEST_DEPS, HTTPX, RUAMEL)
+    session.install(*LOCAL, f"./{LIBS}")
     # An install-time check: `nox -R` (the pre-push hook) skips it with the installs.
     session.run_install("python", "-m", "pip", "check")
     # The harness comes from PYTHONPATH: installing it would make `pip check` fail on its
@@ -138,35 +136,35 @@ def unit(session: nox.Session, target: str) -> None:
 @nox.session(tags=["docker"])
 def doctor(session: nox.Session) -> None:
     """Check this machine can run the stack (provisions Docker on bare Debian as root)."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "doctor", *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def bases(session: nox.Session) -> None:
     """Build the no-registry stand-in images that changed and write their env file."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "bases", *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def build(session: nox.Session) -> None:
     """Build the service images (stand-ins first in no-registry mode) and print a table."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "build", *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def standins(session: nox.Session) -> None:
     """Prove the stand-in images keep their official images' contracts (Docker)."""
-    _install_harness(session, *TEST_DEPS)
+    _install_harness(session, "test")
     session.run("pytest", "tests/standins", _junit("standins"), *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def stack(session: nox.Session) -> None:
     """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
-    _install_harness(session, *DOCKER_TEST_DEPS)
+    _install_harness(session, "docker")
     session.run(
         "pytest", "tests/stack", "tests/publish", _junit("stack"), *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
@@ -176,7 +174,7 @@ def stack(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def devstack(session: nox.Session) -> None:
     """The plan's own check: `docker compose up -d --build` on the fixed ports, then curl."""
-    _install_harness(session, *DOCKER_TEST_DEPS)
+    _install_harness(session, "docker")
     session.run(
         "pytest", "tests/devstack", _junit("devstack"), *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
@@ -186,16 +184,26 @@ def devstack(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def smoke(session: nox.Session) -> None:
     """Build, bring the stack up on ephemeral ports, check every service, tear down."""
-    _install_harness(session, *DOCKER_TEST_DEPS)
+    _install_harness(session, "docker")
     session.run(
         "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
     )
 
 
 @nox.session(tags=["docker"])
+def security(session: nox.Session) -> None:
+    """Attack a throwaway stack (tests/security): every audited hole must stay closed."""
+    _install_harness(session, "docker")
+    session.run(
+        "python", "-m", "harness", "security", *session.posargs,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
+
+
+@nox.session(tags=["docker"])
 def contract(session: nox.Session) -> None:
     """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
-    _install_harness(session, *CONTRACT_DEPS)
+    _install_harness(session, "contract")
     if not {"--update", "--offline"} & set(session.posargs):
         # The checker first: the live check must catch a service that breaks its contract.
         session.run(
@@ -210,8 +218,8 @@ def contract(session: nox.Session) -> None:
 
 @nox.session(tags=["docker"])
 def publish(session: nox.Session) -> None:
-    """Tag and push every image: `nox -s publish -- --registry R [--dry-run --allow-dirty]`."""
-    _install_harness(session)
+    """Tag and push every image, with an SBOM each: `nox -s publish -- --registry R [--dry-run]`."""
+    _install_harness(session, "sbom")
     session.run("python", "-m", "harness", "publish", *session.posargs)
 
 
@@ -220,7 +228,7 @@ def bench(session: nox.Session) -> None:
     """Print benchmark figures: `nox -s bench -- smoke`, `-- image_sizes` or `-- scaffold`."""
     if not session.posargs:
         session.error("name a benchmark: `nox -s bench -- NAME`, NAME one of bench/*.py")
-    _install_harness(session, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "nox")
     name, *args = session.posargs
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
 
@@ -228,7 +236,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def scaffold(session: nox.Session) -> None:
     """Prove the scaffold: ten new services lint clean; a fresh one passes unit, smoke, contract."""
-    _install_harness(session, *TEST_DEPS, *LINT_DEPS, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "scaffold")
     _install_actionlint(session)
     session.run(
         "pytest", "tests/scaffold", _junit("scaffold"), *session.posargs,
@@ -236,15 +244,22 @@ def scaffold(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Lock every Python requirement with hashes (uv): `nox -s lock [-- --upgrade]`."""
+    _install_harness(session, "lock")
+    session.run("python", "-m", "harness", "lock", *session.posargs)
+
+
 @nox.session(name="new-service")
 def new_service(session: nox.Session) -> None:
     """Scaffold a service: `nox -s new-service -- NAME [--frontend] [--profile P] [--dry-run]`."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "new-service", *session.posargs)
 
 
 @nox.session
 def summary(session: nox.Session) -> None:
     """Write the gate's Markdown summary from reports/ (CI: `-- --output $GITHUB_STEP_SUMMARY`)."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "summary", *session.posargs)

@@ -29,3 +29,12 @@ def repo_root(start: Path | None = None) -> Path:
         f"no {REGISTRY_FILE} with a noxfile.py beside it above {here}: "
         "run from inside the Annadata checkout or set ANNADATA_ROOT"
     )
+
+
+# Hash-locked requirements of the harness's sessions, one file per set (harness.locks).
+LOCKS_DIR = "infra/locks"
+
+
+def harness_lock(name: str) -> str:
+    """The lock file a session installs (infra/locks/<name>.txt)."""
+    return f"{LOCKS_DIR}/{name}.txt"

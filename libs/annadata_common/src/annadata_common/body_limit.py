@@ -1,8 +1,11 @@
 """A request body limit for every service: 413 on Content-Length, and on the streamed size.
 
-Hand-written (about 40 lines) because neither Starlette nor FastAPI has one: uvicorn and
-Starlette read any body into memory, so a client could send 20 MB of JSON and hold the event
-loop while it was parsed and echoed back. The check runs before any byte is parsed.
+Without a limit, uvicorn and Starlette read any body into memory: a client could send 20 MB
+of JSON and hold the event loop while it was parsed and echoed back. Hand-written (about 40
+lines) rather than FastAPI's `max_body_size` (Starlette's RequestBodyLimitMiddleware):
+that one answers a declared oversize body with text/plain "Content Too Large" whatever the
+app's handlers return, so the 413 could not be the documented ErrorDetail body that names
+the setting. The check runs before any byte is parsed.
 """
 
 from __future__ import annotations
