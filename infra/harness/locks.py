@@ -131,9 +131,11 @@ def run(
         raise HarnessError("lock: uv is not installed: run `nox -s lock` (it installs uv)")
     reg = registry.load(root)
     # Through a TLS-inspecting proxy, uv must trust this host's CA bundle as pip does.
-    env = {**os.environ, "SSL_CERT_FILE": os.environ.get("SSL_CERT_FILE", str(standins.ca_bundle()))}
+    env = {**os.environ}
+    env.setdefault("SSL_CERT_FILE", str(standins.ca_bundle()))
     changed = 0
-    for lock in table(root, reg):
+    every = table(root, reg)
+    for lock in every:
         before = pins(root / lock.output)
         argv = compile_argv(uv, lock) + (["--upgrade"] if upgrade else [])
         done = run_command(argv, cwd=root, env=env, timeout=COMPILE_TIMEOUT)
@@ -142,9 +144,10 @@ def run(
         after = pins(root / lock.output)
         if after != before:
             changed += 1
-            moved = sorted(set(after.items()) ^ set(before.items()))
-            say(f"lock: {lock.output}: {len(after)} pins ({', '.join(f'{n}=={v}' for n, v in moved[:6])})")
-    say(f"lock: {len(table(root, reg))} locks, {changed} changed")
+            names = sorted(n for n in set(after) | set(before) if after.get(n) != before.get(n))
+            moved = [f"{n} {before.get(n, '-')} -> {after.get(n, '-')}" for n in names]
+            say(f"lock: {lock.output}: {'; '.join(moved[:5])}{' ...' if len(moved) > 5 else ''}")
+    say(f"lock: {len(every)} locks, {changed} changed")
     return 0
 
 
