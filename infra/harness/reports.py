@@ -11,6 +11,9 @@ SMOKE_DIR = "reports/smoke"
 SMOKE_JUNIT = "reports/junit/smoke.xml"
 CONTRACT_DIR = "reports/contract"
 CONTRACT_SUMMARY = "reports/contract/summary.json"
+# One CycloneDX SBOM per published image (harness.sbom); the publish workflow attaches them.
+SBOM_DIR = "reports/sbom"
+PUBLISHED = "reports/publish.json"
 
 
 def junit(root: Path, name: str) -> Path:
