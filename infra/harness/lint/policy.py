@@ -485,7 +485,7 @@ class _Policy:
             limits = _mapping(_mapping(_mapping(spec.get("deploy")).get("resources")).get("limits"))
             pids = spec.get("pids_limit", limits.get("pids"))
             if not isinstance(pids, int) or isinstance(pids, bool) or pids <= 0:
-                missing.append("pids_limit: N")
+                missing.append("a pids limit (deploy.resources.limits.pids: *pids-limit)")
             if spec.get("read_only") is not True:
                 missing.append("read_only: true")
             unsized = [str(m) for m in _sequence(spec.get("tmpfs")) if "size=" not in str(m)]
@@ -495,8 +495,8 @@ class _Policy:
                         for m in unsized]  # fmt: skip
             if missing:
                 yield self.f("ANN013", COMPOSE_FILE, at, f"{name} lacks {', '.join(missing)}",
-                             "merge the shared `<<: *hardened` (or `*app`) block, and give only "
-                             "what the image needs back (cap_add, a tmpfs path)")  # fmt: skip
+                             "merge the shared `<<: *hardened` (or `*app`) and limits; give "
+                             "back only what the image needs (cap_add, tmpfs)")  # fmt: skip
             risky = [key for key in ("privileged",) if spec.get(key) is True]
             risky += [f"{key}: host" for key in ("network_mode", "pid", "ipc", "userns_mode")
                       if str(spec.get(key, "")) == "host"]  # fmt: skip
