@@ -14,7 +14,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.data_dir == "/app/data/processed"
     assert settings.allow_pickle_models is False
     assert settings.pickle_models_allowed is False
-    assert settings.max_body_bytes == 1 << 20
+    assert settings.max_body_bytes == 2 << 20
     assert settings.git_sha == "unknown"
     assert settings.database_url is None
 

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from annadata_common.exceptions import InvalidInputError, NotFoundError
+from annadata_common.settings import DEFAULT_MAX_BODY_BYTES
 
 # Each domain exception's status; its message is the documented ErrorDetail body.
 DOMAIN_STATUS: dict[type[Exception], int] = {NotFoundError: 404, InvalidInputError: 422}
@@ -50,7 +51,7 @@ def error_responses() -> dict[int | str, dict[str, Any]]:
         413: {
             "model": ErrorDetail,
             "description": "The body is larger than the service accepts: MAX_BODY_BYTES "
-            "(default 1 MiB, 1048576 bytes).",
+            f"(default {DEFAULT_MAX_BODY_BYTES} bytes).",
         },
         422: {
             "model": ValidationErrors | ErrorDetail,

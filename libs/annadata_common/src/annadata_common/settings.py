@@ -3,9 +3,9 @@
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The request body limit when MAX_BODY_BYTES is not set: 1 MiB. The largest legitimate body
-# (a 10,000-record batch job) is about 0.8 MB of JSON.
-DEFAULT_MAX_BODY_BYTES = 1 << 20
+# The request body limit when MAX_BODY_BYTES is not set: 2 MiB. The largest legitimate body, a
+# batch job of 10,000 records (yield_api's limit), is about 1.1 MB of JSON.
+DEFAULT_MAX_BODY_BYTES = 2 << 20
 
 
 class ServiceSettings(BaseSettings):
