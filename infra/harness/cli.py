@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from harness import doctor, files, lint, paths, proc, publish, registry, smoke, summary
+from harness import doctor, files, lint, locks, paths, proc, publish, registry, smoke, summary
 from harness.bases import standin_build, standins
 from harness.contract import check as contract
 from harness.docker import dockerfiles, engine
@@ -22,7 +22,7 @@ from harness.scaffold import new_service as scaffold
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a HarnessError becomes one line on stderr and exit status 2."""
     args, extra = _parser().parse_known_args(argv)
-    if extra and getattr(args, "func", None) is not _smoke:
+    if extra and getattr(args, "func", None) not in (_smoke, _security):
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")
     args.extra = extra
     # Ctrl-C raises KeyboardInterrupt again (`python -m harness` exits quietly until here).
@@ -118,6 +118,23 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_smoke)
+
+    cmd = sub.add_parser(
+        "security",
+        help="build, bring up a throwaway stack, run the attacks of tests/security, tear down",
+        description="Unknown arguments go to pytest (e.g. -k redis, -x).",
+    )
+    cmd.add_argument(
+        "--wait-timeout", type=int, default=smoke.DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+        help="how long `up --wait` may take (default: %(default)s)",
+    )  # fmt: skip
+    cmd.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
+    cmd.set_defaults(func=_security)
+
+    cmd = sub.add_parser("lock", help="lock every Python requirement with hashes (uv)")
+    cmd.add_argument("--upgrade", action="store_true", help="take the newest versions allowed")
+    cmd.set_defaults(func=_lock)
 
     cmd = sub.add_parser("contract", help="OpenAPI contracts: drift, breaking changes, live")
     cmd.add_argument("--update", action="store_true", help="rewrite openapi.yaml from the apps")
@@ -237,6 +254,23 @@ def _smoke(args: argparse.Namespace) -> int:
         pytest_args=args.extra,
         allow_provision=not args.no_provision,
     )
+
+
+def _security(args: argparse.Namespace) -> int:
+    # Every profile: the attacks include the worker's queue.
+    return smoke.run(
+        _root(args),
+        profiles=None,
+        keep=args.keep,
+        wait_timeout=args.wait_timeout,
+        pytest_args=args.extra,
+        allow_provision=not args.no_provision,
+        suite=smoke.SECURITY_SUITE,
+    )
+
+
+def _lock(args: argparse.Namespace) -> int:
+    return locks.run(_root(args), upgrade=args.upgrade)
 
 
 def _contract(args: argparse.Namespace) -> int:

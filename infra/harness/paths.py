@@ -44,3 +44,12 @@ def checked_root(path: Path, source: str) -> Path:
             f"{source}={path}: no {REGISTRY_FILE} there: point it at the Annadata checkout"
         )
     return path.resolve()
+
+
+# Hash-locked requirements of the harness's sessions, one file per set (harness.locks).
+LOCKS_DIR = "infra/locks"
+
+
+def harness_lock(name: str) -> str:
+    """The lock file a session installs (infra/locks/<name>.txt)."""
+    return f"{LOCKS_DIR}/{name}.txt"

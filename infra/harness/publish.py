@@ -2,18 +2,21 @@
 
 Targets are `<registry>/annadata-<service>-<kind>:<tag>`, with the tags: the commit (short
 sha), the branch, the version on a vX.Y.Z tag, and `latest` only from main. Images are
-built first (cached), with the OCI labels source, revision, created and version. The Helm
+built first (cached), with the OCI labels source, revision, created and version. Each gets a
+CycloneDX SBOM (harness.sbom, reports/sbom/), and reports/publish.json lists every pushed
+reference with its digest and SBOM, for the workflow that attaches and scans them. The Helm
 chart follows as an OCI artifact, `<registry>/annadata:<chart version>`, appVersion the sha.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import git, proc, registry
+from harness import files, git, proc, registry, reports, sbom
 from harness.docker import images
 from harness.docker.prepare import prepare
 from harness.errors import HarnessError
@@ -125,8 +128,17 @@ def run(
         say(f"publish: dry run, {sum(len(p.targets) for p in pushes)} references not pushed")
         return 0
     prepare(root, reg, reg.components(), allow_provision=allow_provision, say=say)
-    for reference, digest in push(pushes):
-        say(f"pushed {reference}@{digest}")
+    sources = {p.component: p.targets[0] for p in pushes}
+    sboms = sbom.write(root, reg.components(), lambda c: sources[c.ref], say=say)
+    pushed = []
+    for item, bom in zip(pushes, sboms, strict=True):
+        for reference, digest in push([item]):
+            say(f"pushed {reference}@{digest}")
+            pushed.append({"reference": reference, "digest": digest,
+                           "sbom": str(bom.relative_to(root))})  # fmt: skip
+    files.write_text(
+        root / reports.PUBLISHED, json.dumps(pushed, indent=2) + "\n", "publish report"
+    )
     # The chart last, beside the images, its appVersion the tag they were pushed with.
     reference, digest = k8s_chart.publish(
         root, registry_prefix, app_version=sha, release=git.version(root)

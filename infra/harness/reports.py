@@ -13,6 +13,9 @@ CONTRACT_DIR = "reports/contract"
 CONTRACT_SUMMARY = "reports/contract/summary.json"
 K8S_DIR = "reports/k8s"
 CHART_DIR = "reports/chart"
+# One CycloneDX SBOM per published image (harness.sbom); the publish workflow attaches them.
+SBOM_DIR = "reports/sbom"
+PUBLISHED = "reports/publish.json"
 
 
 def junit(root: Path, name: str) -> Path:

@@ -22,6 +22,9 @@ from harness.errors import HarnessError
 PROJECT_PREFIX = "annadata-smoke"
 TIMINGS_FILE = "timings.json"
 SUITE = "tests/smoke"
+# The attacks (`nox -s security`): the same machinery on a stack of their own, because they
+# push containers to their limits (pids, memory, Redis) on purpose.
+SECURITY_SUITE = "tests/security"
 # A cold start of the whole stack takes about a minute on an idle 2-core machine and was
 # seen to take four at load 8-10 (shared CI runners); this bounds a hung one, not a slow one.
 DEFAULT_WAIT_TIMEOUT = 600
@@ -49,10 +52,15 @@ def stack_for(
     """The smoke stack: docker-compose.yml, .env.example, then this run's own env file.
 
     The run env names the images built for this run (tag), the third-party images
-    (image_env: the stand-ins in no-registry mode), and a fresh Postgres password (so
-    nothing relies on the sample's).
+    (image_env: the stand-ins in no-registry mode), and fresh Postgres and Redis passwords
+    (so nothing relies on the sample's).
     """
-    run_env = {"ANNADATA_TAG": tag, "GIT_SHA": tag, "POSTGRES_PASSWORD": secrets.token_hex(16)}
+    run_env = {
+        "ANNADATA_TAG": tag,
+        "GIT_SHA": tag,
+        "POSTGRES_PASSWORD": secrets.token_hex(16),
+        "REDIS_PASSWORD": secrets.token_hex(16),
+    }
     run_env.update(image_env)
     chosen = reg.profiles() if profiles is None else [p for p in profiles if p != "default"]
     return Stack(
@@ -108,6 +116,7 @@ def run(
     pytest_args: Sequence[str] = (),
     allow_provision: bool = True,
     say: Callable[[str], None] = print,
+    suite: str = SUITE,
 ) -> int:
     """Prepare the active components' images, run the suite; print per-stage timings."""
     for arg in pytest_args:
@@ -121,11 +130,12 @@ def run(
 
     reg = registry.load(root)
     prepared = prepare(root, reg, reg.active(profiles), allow_provision=allow_provision, say=say)
-    project = compose.unique_name(PROJECT_PREFIX)
+    name = Path(suite).name
+    project = compose.unique_name(f"annadata-{name}")
     # -p no:anyio: httpx imported it already, and the suite does not use it.
-    argv = [SUITE, "-p", "no:anyio", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    argv = [suite, "-p", "no:anyio", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
     argv += ["--project-name", project, "--image-tag", prepared.tag]
-    argv += [f"--junitxml={root / reports.SMOKE_JUNIT}"]
+    argv += [f"--junitxml={reports.junit(root, name)}"]
     argv += ["--wait-timeout", str(wait_timeout)]
     for profile in profiles or ():
         argv += ["--profile", profile]

@@ -6,10 +6,9 @@ from pathlib import Path
 
 from config import Settings
 from heartbeat import HeartbeatThread
-from redis import Redis
-from rq import Queue, Worker
+from rq import Worker
 
-from annadata_common.jobs import QUEUE_NAME
+from annadata_common.jobs import QUEUE_NAME, SERIALIZER, job_class, job_queue, redis_connection
 from annadata_common.logging import configure_logging
 
 logger = logging.getLogger("worker")
@@ -22,7 +21,7 @@ def main() -> int:
     if not settings.redis_url:
         logger.error("REDIS_URL is not set; the worker needs the queue yield_api uses")
         return 2
-    connection = Redis.from_url(settings.redis_url)
+    connection = redis_connection(settings)
     heartbeat = HeartbeatThread(Path(settings.heartbeat_path), settings.heartbeat_interval_s)
     heartbeat.start()
     logger.info(
@@ -34,7 +33,13 @@ def main() -> int:
         },
     )
     try:
-        Worker([Queue(QUEUE_NAME, connection=connection)], connection=connection).work()
+        # JSON jobs only, and only the allowed functions (annadata_common.jobs).
+        Worker(
+            [job_queue(connection)],
+            connection=connection,
+            serializer=SERIALIZER,
+            job_class=job_class(),
+        ).work()
     finally:
         heartbeat.stop()
     return 0

@@ -44,7 +44,7 @@ def test_real_registry_is_valid(registry_root: Path):
         "crop_calendar.backend",
         "crop_calendar.frontend",
     ]
-    assert set(reg.infrastructure) == {"postgres", "redis", "traefik"}
+    assert set(reg.infrastructure) == {"postgres", "redis", "socket_proxy", "traefik"}
 
 
 def test_query_by_kind_and_ref(registry_root: Path):

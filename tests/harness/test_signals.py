@@ -45,6 +45,14 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tools.copy_files(REPO, tmp_path_factory.mktemp("checkout"))
 
 
+FAKE_SBOM_TOOL = """#!/bin/sh
+while [ "$#" -gt 0 ]; do
+  if [ "$1" = "--output-file" ]; then echo '{"components": []}' > "$2"; fi
+  shift
+done
+"""
+
+
 def _interrupt(
     repo: Path, tmp_path: Path, block: str, signum: int, *argv: str
 ) -> subprocess.CompletedProcess[str]:
@@ -56,6 +64,10 @@ def _interrupt(
     # Should a recipe hash ever differ, fail at once rather than debootstrap on the host.
     (fake.parent / "debootstrap").write_text("#!/bin/sh\nexit 1\n")
     (fake.parent / "debootstrap").chmod(0o755)
+    # The SBOM tools (publish makes one per image before pushing): an empty BOM each.
+    for tool in ("cyclonedx-py", "npx"):
+        (fake.parent / tool).write_text(FAKE_SBOM_TOOL)
+        (fake.parent / tool).chmod(0o755)
     mark = tmp_path / "blocked"
     hashes = standins.recipe_hashes(standins.load(repo))
     env = {k: v for k, v in os.environ.items() if k != "DOCKER_HOST"}

@@ -33,6 +33,7 @@ def test_real_manifest_lists_every_image_the_stack_uses(bases_root: Path):
         "POSTGRES_IMAGE",
         "REDIS_IMAGE",
         "TRAEFIK_IMAGE",
+        "SOCKET_PROXY_IMAGE",
         "REGISTRY_IMAGE",
     }
     assert all(s.tag.startswith("annadata-local/") for s in items.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -196,3 +197,39 @@ def test_registry_accepts_a_push_and_lists_it(docker: Docker, images: dict[str, 
     assert "standin-check/redis" in catalog["repositories"]
     tags = httpx.get(f"{base}/v2/standin-check/redis/tags/list", timeout=5).json()
     assert tags["tags"] == [docker.run_id]
+
+
+def test_socket_proxy_allows_only_the_sections_its_variables_name(
+    docker: Docker, images: dict[str, str]
+):
+    net = docker.network()
+    # As compose runs it: no capabilities, read-only root, writable /tmp and /run only.
+    hardened = ("--read-only", "--tmpfs", "/tmp", "--tmpfs", "/run", "--cap-drop", "ALL",  # noqa: S108
+                "--security-opt", "no-new-privileges:true")  # fmt: skip
+    proxy = docker.start(
+        images["socket_proxy"],
+        options=(
+            "--network", net, "--network-alias", "dockerproxy", *hardened,
+            "-v", "/var/run/docker.sock:/var/run/docker.sock:ro", "-e", "CONTAINERS=1",
+        ),
+    )  # fmt: skip
+
+    def pings() -> bool:
+        done = docker.cli("exec", proxy, "wget", "-q", "-O", "-", "http://127.0.0.1:2375/_ping",
+                          check=False)  # fmt: skip
+        return done.stdout.strip() == "OK"
+
+    wait_until("socket proxy stand-in", pings, timeout=30, on_timeout=lambda: docker.logs(proxy))
+    code = (
+        "import http.client, json\n"
+        "def call(method, path):\n"
+        "    c = http.client.HTTPConnection('dockerproxy', 2375, timeout=10)\n"
+        "    c.request(method, path, body='{}' if method == 'POST' else None)\n"
+        "    return c.getresponse().status\n"
+        "print(json.dumps([call('GET', '/version'), call('GET', '/v1.41/containers/json'),\n"
+        "                  call('GET', '/v1.41/images/json'), call('GET', '/info'),\n"
+        "                  call('POST', '/v1.41/containers/create')]))\n"
+    )
+    done = docker.cli("run", "--rm", "--network", net, images["python"], "python", "-c", code)
+    # Allowed by default (VERSION) and by CONTAINERS=1; IMAGES and INFO off; POST=0 refuses.
+    assert json.loads(done.stdout.strip()) == [200, 200, 403, 403, 403]

@@ -54,6 +54,16 @@ MODELS_SCHEMA: dict[str, Any] = {
     },
 }
 _MODELS_VALIDATOR = registry.validator(MODELS_SCHEMA)
+# Settings that let a service unpickle model files (annadata_common.settings): dev only.
+DEV_ONLY_SETTINGS = ("ALLOW_PICKLE_MODELS", "DEV_MODE")
+TRUE_VALUES = ("1", "true", "yes", "on")
+# The one network no service's component joins: Traefik's own (its published ports, its
+# dashboard).
+EDGE_NETWORK = "edge"
+PROXY_SERVICE = "traefik"
+DOCKER_SOCKET = "/var/run/docker.sock"
+# The only service that may mount the Docker socket (infrastructure in services.json).
+SOCKET_HOLDER = "socket_proxy"
 
 RULES = {
     "ANN000": "services.json is invalid",
@@ -66,10 +76,12 @@ RULES = {
     "ANN007": "literal secret",
     "ANN008": "variable compose reads is missing from .env.example, or set there twice",
     "ANN009": "service Dockerfile drifted from its template",
-    "ANN010": "model registry: pickle model outside the dev profile, or a hash mismatch",
+    "ANN010": "models: a pickle model, ALLOW_PICKLE_MODELS or DEV_MODE outside the dev profile, "
+    "a registry path outside the models directory, or a hash mismatch",
     "ANN011": "a file the rules cannot read (invalid YAML, duplicate key, alias bomb, not text)",
     "ANN012": "an operation the live check cannot hold: a success response with no schema, or "
     "a JSON body or response whose schema takes any object",
+    "ANN013": "a container or network without least privilege",
 }
 
 
@@ -118,6 +130,8 @@ class _Policy:
         yield from self.drift()
         yield from self.models()
         yield from self.untyped_specs()
+        yield from self.least_privilege()
+        yield from self.networks()
         for error in self.unreadable.values():
             yield self._unreadable("ANN011", error, "replace it with a UTF-8 text file")
 
@@ -436,7 +450,7 @@ class _Policy:
         for rel, users in self._model_registries().items():
             yield from self._model_registry(rel, users)
         yield from self._pickle_mounts()
-        yield from self._pickle_settings()
+        yield from self.dev_only_settings()
 
     def _model_registry(self, rel: str, users: list[registry.Component]) -> Iterator[Finding]:
         text = self._read(rel)
@@ -483,7 +497,12 @@ class _Policy:
         path = folder / file
         # Only the folder is mounted into containers: a path out of it is not there at run time.
         inside = path.resolve().is_relative_to(folder.resolve()) and not Path(file).is_absolute()
-        problem = None
+        problem = _registry_path_problem(file)
+        if problem:
+            yield self.f("ANN010", rel, at, f"{name}: {problem}",
+                         "name the file relative to model_registry.json, without `..` "
+                         "(the services refuse anything else)")  # fmt: skip
+            return
         if not inside:
             problem = f"{file} is outside {folder.relative_to(self.root)} (the folder mounted)"
         elif not path.exists():
@@ -530,19 +549,116 @@ class _Policy:
                         "export the models to ONNX",
                     )
 
-    def _pickle_settings(self) -> Iterator[Finding]:
+    def dev_only_settings(self) -> Iterator[Finding]:
+        """ALLOW_PICKLE_MODELS or DEV_MODE outside the dev profile, in compose or its env files."""
         for name, spec in self.services.items():
-            env = _mapping(_mapping(spec).get("environment"))
-            value = str(env.get("ALLOW_PICKLE_MODELS", "")).lower()
-            profiles = _sequence(_mapping(spec).get("profiles"))
-            if value in ("1", "true", "yes") and DEV_PROFILE not in profiles:
-                yield self.f(
-                    "ANN010",
-                    COMPOSE_FILE,
-                    yamlpos.key_line(env, "ALLOW_PICKLE_MODELS"),
-                    f"{name} allows pickle models outside the {DEV_PROFILE} profile",
-                    f"move the service (or the setting) to `profiles: [{DEV_PROFILE}]`",
-                )
+            spec = _mapping(spec)
+            if DEV_PROFILE in _sequence(spec.get("profiles")):
+                continue
+            env = _mapping(spec.get("environment"))
+            for setting in DEV_ONLY_SETTINGS:
+                if str(env.get(setting, "")).lower() in TRUE_VALUES:
+                    yield self._dev_only(
+                        name, setting, COMPOSE_FILE, yamlpos.key_line(env, setting)
+                    )
+            # The per-service env files compose also reads (required or not).
+            for entry in _sequence(spec.get("env_file")):
+                rel = str(entry.get("path", "")) if hasattr(entry, "get") else str(entry)
+                for number, line in enumerate(self._read(rel).splitlines(), start=1):
+                    setting, _, value = line.strip().partition("=")
+                    value = value.strip().strip("\"'").lower()
+                    if setting.strip() in DEV_ONLY_SETTINGS and value in TRUE_VALUES:
+                        yield self._dev_only(name, setting.strip(), rel, number)
+
+    def _dev_only(self, service: str, setting: str, rel: str, line: int) -> Finding:
+        return self.f(
+            "ANN010",
+            rel,
+            line,
+            f"{service} sets {setting} outside the {DEV_PROFILE} profile (pickle models run code)",
+            f"remove it, or move the service to `profiles: [{DEV_PROFILE}]`",
+        )
+
+    # --- ANN013 ------------------------------------------------------------------------------
+
+    def least_privilege(self) -> Iterator[Finding]:
+        """Every container: no capabilities, no new privileges, a pids limit, a read-only root."""
+        for name, raw in self.services.items():
+            spec = _mapping(raw)
+            at = yamlpos.key_line(self.services, name)
+            missing = []
+            if "ALL" not in [str(c).upper() for c in _sequence(spec.get("cap_drop"))]:
+                missing.append("cap_drop: [ALL]")
+            options = [str(o).replace("=", ":").replace(" ", "") for o in
+                       _sequence(spec.get("security_opt"))]  # fmt: skip
+            if not {"no-new-privileges:true", "no-new-privileges"} & set(options):
+                missing.append("security_opt: [no-new-privileges:true]")
+            limits = _mapping(_mapping(_mapping(spec.get("deploy")).get("resources")).get("limits"))
+            pids = spec.get("pids_limit", limits.get("pids"))
+            if not isinstance(pids, int) or isinstance(pids, bool) or pids <= 0:
+                missing.append("a pids limit (deploy.resources.limits.pids: *pids-limit)")
+            if spec.get("read_only") is not True:
+                missing.append("read_only: true")
+            unsized = [str(m) for m in _sequence(spec.get("tmpfs")) if "size=" not in str(m)]
+            if isinstance(spec.get("tmpfs"), str) and "size=" not in spec["tmpfs"]:
+                unsized.append(spec["tmpfs"])
+            missing += [f"a size for tmpfs {m.split(':')[0]} (`{m.split(':')[0]}:size=16m`)"
+                        for m in unsized]  # fmt: skip
+            if missing:
+                yield self.f("ANN013", COMPOSE_FILE, at, f"{name} lacks {', '.join(missing)}",
+                             "merge the shared `<<: *hardened` (or `*app`) and limits; give "
+                             "back only what the image needs (cap_add, tmpfs)")  # fmt: skip
+            risky = [key for key in ("privileged",) if spec.get(key) is True]
+            risky += [f"{key}: host" for key in ("network_mode", "pid", "ipc", "userns_mode")
+                      if str(spec.get(key, "")) == "host"]  # fmt: skip
+            if risky:
+                yield self.f("ANN013", COMPOSE_FILE, at, f"{name} runs with {', '.join(risky)}",
+                             "remove it: it hands the container the host")  # fmt: skip
+            volumes = _sequence(spec.get("volumes"))
+            for index, entry in enumerate(volumes):
+                source, _ = _mount_parts(entry)
+                if source == DOCKER_SOCKET and name != SOCKET_HOLDER:
+                    yield self.f("ANN013", COMPOSE_FILE, yamlpos.item_line(volumes, index),
+                                 f"{name} mounts the Docker socket (the whole Docker API, "
+                                 "read-only or not)", f"reach Docker through the {SOCKET_HOLDER} "
+                                 "service, which allows only what is read")  # fmt: skip
+
+    def networks(self) -> Iterator[Finding]:
+        """Networks by need: a service's own, the infrastructure it depends on, Traefik's edge."""
+        owners = {c.compose_name: c.service for c in self.reg.components()}
+        for name, raw in self.services.items():
+            spec = _mapping(raw)
+            listed = spec.get("networks")
+            if not listed:
+                yield self.f("ANN013", COMPOSE_FILE, yamlpos.key_line(self.services, name),
+                             f"{name} has no `networks:` (so it joins the default network, "
+                             "where every container reaches it)", "list the networks it needs: "
+                             "its service's, and the infrastructure's it depends on")  # fmt: skip
+                continue
+            depends = set(_mapping(spec.get("depends_on")) or _sequence(spec.get("depends_on")))
+            for network, line in _network_lines(listed):
+                why = self._network_problem(name, network, owners, depends)
+                if why:
+                    yield self.f("ANN013", COMPOSE_FILE, line, f"{name} joins network {network!r}: "
+                                 f"{why}", "keep each network to the containers that need it "
+                                 "(see `networks:` in docker-compose.yml)")  # fmt: skip
+
+    def _network_problem(
+        self, service: str, network: str, owners: dict[str, str], depends: set[str]
+    ) -> str | None:
+        if network in self.reg.services:
+            if owners.get(service) != network and service != PROXY_SERVICE:
+                return f"it is {network}'s own network (its components and {PROXY_SERVICE} only)"
+            return None
+        if network in self.reg.infrastructure:
+            if service != network and network not in depends:
+                return f"only {network} and the services that depend on it may"
+            return None
+        if network == EDGE_NETWORK:
+            return None if service == PROXY_SERVICE else f"it is {PROXY_SERVICE}'s alone"
+        return (
+            "not a service's, an infrastructure's or the edge network: name it after what it joins"
+        )
 
     # --- ANN012 ------------------------------------------------------------------------------
 
@@ -569,6 +685,14 @@ class _Policy:
                         "body, then `nox -s contract -- --update`")  # fmt: skip
                 finding = self.f("ANN012", rel, line, part.text(), hint)
                 yield dataclasses.replace(finding, level=level)
+
+
+def _network_lines(listed: Any) -> list[tuple[str, int]]:
+    """(network, line) of a service's `networks:`, list or mapping form."""
+    if isinstance(listed, dict):
+        return [(str(key), yamlpos.key_line(listed, key)) for key in listed]
+    return [(str(item), yamlpos.item_line(listed, index)) for index, item in
+            enumerate(_sequence(listed))]  # fmt: skip
 
 
 # Bounds the walk of a mounted folder: a model folder is small; a huge tree is not one.
@@ -629,3 +753,11 @@ def _mapping(value: Any) -> dict[str, Any]:
 def _sequence(value: Any) -> list[Any]:
     """value if YAML gave a list, else []."""
     return value if isinstance(value, list) else []
+
+
+def _registry_path_problem(file: str) -> str | None:
+    """Why a registry entry's file would be refused (annadata_common.model_registry)."""
+    parts = Path(file).parts
+    if not file or Path(file).is_absolute() or ".." in parts or "\\" in file:
+        return f"{file!r} is not a relative path inside the models directory"
+    return None

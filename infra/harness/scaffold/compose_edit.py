@@ -27,6 +27,8 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "frontend": ("app", "node-build", "healthcheck-timing", "limits-frontend"),
 }
 HOT_ANCHORS: dict[str, tuple[str, ...]] = {"backend": ("hot-python",), "frontend": ("hot-node",)}
+# The service that joins every service's network to route to it.
+ROUTER = "traefik"
 
 
 def _yaml() -> YAML:
@@ -47,8 +49,30 @@ def round_trip(text: str) -> str:
 
 
 def add_components(text: str, components: list[registry.Component], reg: registry.Registry) -> str:
-    """docker-compose.yml's text with a service appended for each component."""
-    return _append(text, COMPOSE_FILE, components, ANCHORS, lambda c, a: _service(c, reg, a))
+    """docker-compose.yml's text with a service appended for each component, on its network."""
+    return _append(
+        text, COMPOSE_FILE, components, ANCHORS, lambda c, a: _service(c, reg, a), _add_networks
+    )
+
+
+def _add_networks(doc: CommentedMap, components: list[registry.Component]) -> None:
+    """Each new service's own network, declared and joined by the router (least privilege)."""
+    networks = doc.get("networks")
+    if not isinstance(networks, CommentedMap):
+        networks = doc["networks"] = CommentedMap()
+    router = doc["services"].get(ROUTER)
+    joined = router.get("networks") if isinstance(router, CommentedMap) else None
+    if not isinstance(joined, CommentedMap):
+        raise HarnessError(
+            f"{COMPOSE_FILE}: service {ROUTER!r} has no `networks:` mapping to add "
+            "the new service's network to; restore it"
+        )
+    for service in dict.fromkeys(c.service for c in components):
+        for mapping in (networks, joined):
+            if service not in mapping:
+                empty = CommentedMap()
+                empty.fa.set_flow_style()
+                mapping[service] = empty
 
 
 def add_hot_reload(text: str, components: list[registry.Component], reg: registry.Registry) -> str:
@@ -62,6 +86,7 @@ def _append(
     components: list[registry.Component],
     needed: dict[str, tuple[str, ...]],
     build: Callable[[registry.Component, dict[str, Any]], CommentedMap],
+    finish: Callable[[CommentedMap, list[registry.Component]], None] | None = None,
 ) -> str:
     yaml = _yaml()
     doc = _load(yaml, text, file)
@@ -93,6 +118,8 @@ def _append(
         services[comp.compose_name] = build(comp, anchors)
         # A blank line before it, as between the services already there.
         services.ca.items[comp.compose_name] = [None, [_blank_line()], None, None]
+    if finish is not None:
+        finish(doc, components)
     out = io.StringIO()
     yaml.dump(doc, out)
     return out.getvalue()
@@ -154,6 +181,12 @@ def _flow(*items: str) -> CommentedSeq:
     return seq
 
 
+def _flow_plain(*items: str) -> CommentedSeq:
+    seq = CommentedSeq(list(items))
+    seq.fa.set_flow_style()
+    return seq
+
+
 def _blank_line() -> CommentToken:
     return CommentToken("\n", CommentMark(0), None)
 
@@ -181,6 +214,9 @@ def _service(comp: registry.Component, reg: registry.Registry, anchors: dict[str
         depends[target] = CommentedMap(condition="service_healthy")
     if depends:
         service["depends_on"] = depends
+    # Its service's own network, and those of the infrastructure it depends on.
+    joined = [comp.service, *(d for d in comp.depends_on if d in reg.infrastructure)]
+    service["networks"] = _flow_plain(*joined)
     service["ports"] = CommentedSeq(
         [f"127.0.0.1:${{{comp.port_variable}:-{comp.port}}}:{comp.port}"]
     )
@@ -197,6 +233,7 @@ def _service(comp: registry.Component, reg: registry.Registry, anchors: dict[str
             f"traefik.http.services.{name}.loadbalancer.server.port": DoubleQuotedScalarString(
                 str(comp.port)
             ),
+            "traefik.docker.network": f"${{COMPOSE_PROJECT_NAME}}_{comp.service}",
         }
     )
     service["deploy"] = anchors["limits-backend" if comp.kind == "backend" else "limits-frontend"]

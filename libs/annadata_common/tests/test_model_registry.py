@@ -8,6 +8,7 @@ import pytest
 
 from annadata_common.model_registry import (
     ModelIntegrityError,
+    ModelPathError,
     ModelRegistry,
     ModelRegistryError,
     PickleNotAllowedError,
@@ -78,3 +79,27 @@ def test_pickle_loaded_with_flag(models_dir: Path) -> None:
 def test_missing_registry_says_where_it_looked(tmp_path: Path) -> None:
     with pytest.raises(ModelRegistryError, match=r"model_registry\.json"):
         ModelRegistry(tmp_path).load_all()
+
+
+@pytest.mark.parametrize(
+    "file", ["/etc/passwd", "../crop_yield.onnx", "sub/../../x.onnx", "..\\x.onnx", ""]
+)
+def test_a_registry_path_outside_the_models_directory_is_refused(
+    models_dir: Path, file: str
+) -> None:
+    doc = json.loads((models_dir / "model_registry.json").read_text())
+    doc["models"]["crop_yield"]["file"] = file
+    (models_dir / "model_registry.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelPathError, match="not a relative path inside"):
+        ModelRegistry(models_dir).load_all()
+
+
+def test_a_symlink_leading_out_of_the_models_directory_is_refused(
+    models_dir: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside.onnx"
+    outside.write_bytes((models_dir / "crop_yield.onnx").read_bytes())
+    (models_dir / "crop_yield.onnx").unlink()
+    (models_dir / "crop_yield.onnx").symlink_to(outside)
+    with pytest.raises(ModelPathError, match="resolves outside"):
+        ModelRegistry(models_dir).load_all()

@@ -10,9 +10,18 @@ from fastapi import Path as PathParam
 from pydantic import ConfigDict, Field, create_model
 
 from annadata_common.app_factory import create_service_app
+from annadata_common.errors import ErrorDetail
 from annadata_common.exceptions import NotFoundError
 from annadata_common.health import HealthCheck, redis_check
-from annadata_common.jobs import BATCH_PREDICT, QUEUE_NAME, BatchResult
+from annadata_common.jobs import (
+    BATCH_PREDICT,
+    QUEUE_NAME,
+    SERIALIZER,
+    BatchResult,
+    job_class,
+    job_queue,
+    redis_connection,
+)
 from annadata_common.links import read_back
 from annadata_common.model_registry import (
     LoadedModel,
@@ -32,8 +41,8 @@ from annadata_common.yield_models import (
     prepare_features,
 )
 
-# The contract's version (info.version); see create_service_app.
-API_VERSION = "1.0.0"
+# The contract's version (info.version); see create_service_app. 2.0.0: job records are closed.
+API_VERSION = "2.0.0"
 JOB_PATH = "/api/v1/jobs/{job_id}"
 
 
@@ -54,6 +63,20 @@ def _middle(features: list[str]) -> dict[str, float]:
     return {f: (FEATURE_RANGES[f][0] + FEATURE_RANGES[f][1]) / 2 for f in features}
 
 
+def _record_model() -> type[RequestModel]:
+    # Every known feature, each optional here: which ones a record needs depends on the model
+    # and is checked before the job is queued. Unknown keys are a 422, so nothing but these
+    # floats reaches Redis.
+    fields: dict[str, Any] = {
+        f: (float, Field(default=None, ge=low, le=high))
+        for f, (low, high) in FEATURE_RANGES.items()
+    }
+    return create_model("JobRecord", __base__=RequestModel, **fields)
+
+
+JobRecord = _record_model()
+
+
 class JobIn(RequestModel):
     """A batch of records for one model."""
 
@@ -66,8 +89,9 @@ class JobIn(RequestModel):
     )
 
     model: str = Field(examples=[YIELD_MODEL])
-    # Each record's features depend on the model: they are checked before the job is queued.
-    records: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH_RECORDS)
+    records: list[JobRecord] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=MAX_BATCH_RECORDS
+    )
 
 
 class ModelList(ResponseModel):
@@ -111,14 +135,18 @@ class JobStatus(ResponseModel):
     error: str | None
 
 
-def create_app(settings: Settings | None = None, redis_connection: Any = None) -> FastAPI:
+# What the job endpoints answer when the queue cannot take or track a job.
+QUEUE_UNAVAILABLE = {
+    503: {"model": ErrorDetail, "description": "No queue, no worker running, or Redis is full."}
+}
+
+
+def create_app(settings: Settings | None = None, connection: Any = None) -> FastAPI:
     """Build the app; tests may pass settings and a (fake) Redis connection."""
     settings = settings or Settings()
-    registry = ModelRegistry(settings.models_dir, allow_pickle=settings.allow_pickle_models)
-    if redis_connection is None and settings.redis_url:
-        import redis
-
-        redis_connection = redis.Redis.from_url(settings.redis_url)
+    registry = ModelRegistry(settings.models_dir, allow_pickle=settings.pickle_models_allowed)
+    if connection is None and settings.redis_url:
+        connection = redis_connection(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -127,8 +155,8 @@ def create_app(settings: Settings | None = None, redis_connection: Any = None) -
         yield
 
     checks = [HealthCheck("models", registry.health_detail, required=True)]
-    if redis_connection is not None:
-        checks.append(redis_check(redis_connection, required=bool(settings.redis_url)))
+    if connection is not None:
+        checks.append(redis_check(connection, required=bool(settings.redis_url)))
     app = create_service_app(
         settings,
         checks,
@@ -153,11 +181,25 @@ def create_app(settings: Settings | None = None, redis_connection: Any = None) -
         return loaded, predict(loaded, [record])[0]
 
     def queue() -> Any:
-        if redis_connection is None:
+        if connection is None:
             raise HTTPException(503, "batch jobs need a queue: set REDIS_URL")
-        from rq import Queue
+        return job_queue(connection)
 
-        return Queue(QUEUE_NAME, connection=redis_connection)
+    def no_worker(q: Any) -> bool:
+        from rq import Worker
+
+        # Worker.all drops workers whose heartbeat key expired (Worker.count would not).
+        return not Worker.all(queue=q, job_class=job_class(), serializer=SERIALIZER)
+
+    def unavailable(exc: Exception) -> HTTPException:
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if text.startswith("OOM"):
+            why = "the queue is full (Redis maxmemory reached): retry once queued jobs finish"
+        elif "auth" in text.lower() or "NOAUTH" in text or "WRONGPASS" in text:
+            why = f"Redis refused the password ({text}): check REDIS_PASSWORD"
+        else:
+            why = f"Redis at REDIS_URL did not answer ({type(exc).__name__}: {text})"
+        return HTTPException(503, f"batch jobs unavailable: {why}")
 
     @app.get("/api/v1/models", tags=["models"])
     def list_models() -> ModelList:
@@ -183,49 +225,78 @@ def create_app(settings: Settings | None = None, redis_connection: Any = None) -
     # True: an accepted job is in the queue, and its status is found by its id.
     poll_it = read_back("GetJob", JOB_PATH, job_id="$response.body#/job_id")
 
-    @app.post("/api/v1/jobs", status_code=202, tags=["jobs"], responses={202: poll_it})
+    @app.post(
+        "/api/v1/jobs",
+        status_code=202,
+        tags=["jobs"],
+        responses={**QUEUE_UNAVAILABLE, 202: poll_it},
+    )
     def submit_job(body: JobIn) -> JobAccepted:
         """Queue a batch prediction; poll GET /api/v1/jobs/{job_id} for the result."""
-        loaded = model(body.model)
-        # Validate now so bad input is a 422 here, not a failed job later.
-        prepare_features(body.records, loaded.inputs)
-        job = queue().enqueue(
-            BATCH_PREDICT,
-            body.model,
-            body.records,
-            job_timeout=settings.job_timeout_s,
-            result_ttl=settings.job_result_ttl_s,
-        )
-        return JobAccepted(
-            job_id=job.id, status=job.get_status().value, status_url=JOB_PATH.format(job_id=job.id)
-        )
+        from redis.exceptions import RedisError
 
-    @app.get(JOB_PATH, tags=["jobs"])
+        loaded = model(body.model)
+        # Only the features the model reads are queued: nothing else reaches Redis.
+        records = [
+            {
+                name: getattr(record, name)
+                for name in loaded.inputs
+                if name in record.model_fields_set
+            }
+            for record in body.records
+        ]
+        # Validate now so bad input is a 422 here, not a failed job later.
+        prepare_features(records, loaded.inputs)
+        q = queue()
+        try:
+            if no_worker(q):
+                raise HTTPException(
+                    503,
+                    f"no worker is running on queue {QUEUE_NAME!r}, so the job was not queued: "
+                    "start one (`docker compose --profile ml up -d`)",
+                )
+            job = q.enqueue(
+                BATCH_PREDICT,
+                body.model,
+                records,
+                job_timeout=settings.job_timeout_s,
+                # A queued job nobody runs expires; so do results and failures.
+                ttl=settings.job_queued_ttl_s,
+                result_ttl=settings.job_result_ttl_s,
+                failure_ttl=settings.job_result_ttl_s,
+            )
+            status = job.get_status().value
+        except RedisError as exc:
+            raise unavailable(exc) from exc
+        return JobAccepted(job_id=job.id, status=status, status_url=JOB_PATH.format(job_id=job.id))
+
+    @app.get(JOB_PATH, tags=["jobs"], responses=QUEUE_UNAVAILABLE)
     def job_status(
         # RQ ids are hex UUIDs: anything else is a 422 before it reaches Redis.
         job_id: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_-]{1,64}$")],
     ) -> JobStatus:
         """Status of a job and, once finished, its result (404 for an unknown id)."""
+        from redis.exceptions import RedisError
         from rq.exceptions import NoSuchJobError
-        from rq.job import Job
 
         q = queue()
         try:
-            job = Job.fetch(job_id, connection=q.connection)
+            job = q.job_class.fetch(job_id, connection=q.connection, serializer=SERIALIZER)
+            status = job.get_status().value
+            error = None
+            if status == "failed":
+                latest = job.latest_result()
+                lines = (latest.exc_string or "").strip().splitlines()[-1:] if latest else []
+                error = lines[0] if lines else "job failed"
+            value = job.return_value() if status == "finished" else None
         except NoSuchJobError:
             raise NotFoundError(f"no job with id {job_id!r} (unknown or expired)") from None
-        status = job.get_status().value
-        error = None
-        if status == "failed":
-            latest = job.latest_result()
-            error = (latest.exc_string or "").strip().splitlines()[-1:] if latest else None
-            error = error[0] if error else "job failed"
-        return JobStatus(
-            job_id=job.id,
-            status=status,
-            result=job.return_value() if status == "finished" else None,
-            error=error,
-        )
+        except RedisError as exc:
+            raise unavailable(exc) from exc
+        except ValueError as exc:
+            # JSON that is not ours (a record written to Redis by someone else): not a job.
+            raise HTTPException(503, f"job {job_id!r} is unreadable ({exc})") from exc
+        return JobStatus(job_id=job.id, status=status, result=value, error=error)
 
     return app
 

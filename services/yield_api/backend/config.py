@@ -10,4 +10,6 @@ class Settings(ServiceSettings):
 
     service_name: str = SERVICE_NAME
     job_timeout_s: int = 300
+    # Seconds a job may wait for a worker before it is dropped (none runs by default).
+    job_queued_ttl_s: int = 900
     job_result_ttl_s: int = 3600

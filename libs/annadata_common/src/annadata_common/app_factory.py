@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from annadata_common.body_limit import BodyLimitMiddleware
 from annadata_common.errors import (
     DOMAIN_STATUS,
     domain_error_handler,
@@ -26,10 +27,12 @@ def create_service_app(
     version: str = "0.1.0",
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """FastAPI app with JSON logging, /health, /version, and error bodies handled and documented."""
+    """FastAPI app: JSON logging, /health, /version, a body limit, error bodies documented."""
     configure_logging(settings.service_name, settings.log_level)
     fastapi_kwargs.setdefault("responses", error_responses())
     app = FastAPI(title=title, version=version, **fastapi_kwargs)
+    # Outermost of the app's own layers: an oversized body is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     for kind in DOMAIN_STATUS:
         app.add_exception_handler(kind, domain_error_handler)

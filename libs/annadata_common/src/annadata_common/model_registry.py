@@ -24,7 +24,27 @@ class ModelIntegrityError(ModelRegistryError):
 
 
 class PickleNotAllowedError(ModelRegistryError):
-    """A pickle model was listed while ALLOW_PICKLE_MODELS is false."""
+    """A pickle model was listed outside dev mode (DEV_MODE and ALLOW_PICKLE_MODELS)."""
+
+
+class ModelPathError(ModelRegistryError):
+    """A registry entry's file is absolute, uses `..`, or resolves outside MODELS_DIR."""
+
+
+def model_path(models_dir: Path, file: object) -> Path:
+    """models_dir/file, refused unless file is a relative path that stays inside models_dir."""
+    text = str(file)
+    relative = Path(text)
+    if not text or relative.is_absolute() or ".." in relative.parts or "\\" in text:
+        raise ModelPathError(
+            f"{file!r} is not a relative path inside {models_dir}: registry files are named "
+            "relative to model_registry.json, without `..`"
+        )
+    path = models_dir / relative
+    # A symlink inside the directory must not lead out of it either.
+    if not path.resolve().is_relative_to(models_dir.resolve()):
+        raise ModelPathError(f"{path} resolves outside {models_dir} (a symlink?): refused")
+    return path
 
 
 class ModelDescription(ResponseModel):
@@ -95,12 +115,12 @@ def _load_runtime(path: Path, fmt: str, allow_pickle: bool) -> Any:
         if not allow_pickle:
             raise PickleNotAllowedError(
                 f"refusing to load pickle model {path}: unpickling runs arbitrary code from "
-                "the file; set ALLOW_PICKLE_MODELS=true only in development with files you trust"
+                "the file; only a dev machine may (DEV_MODE=true and ALLOW_PICKLE_MODELS=true)"
             )
         import pickle
 
         with path.open("rb") as fh:
-            return pickle.load(fh)  # noqa: S301 - allowed only behind ALLOW_PICKLE_MODELS
+            return pickle.load(fh)  # noqa: S301 - only in dev mode (settings.pickle_models_allowed)
     raise ModelRegistryError(f"{path}: unsupported format {fmt!r} (supported: {SUPPORTED_FORMATS})")
 
 
@@ -109,11 +129,14 @@ def load_model(
 ) -> LoadedModel:
     """Verify one registry entry's file hash, then load it."""
     try:
-        path = models_dir / entry["file"]
-        expected = str(entry["sha256"]).lower()
-        fmt = str(entry["format"]).lower()
+        file, expected, fmt = entry["file"], str(entry["sha256"]).lower(), str(entry["format"])
     except KeyError as exc:
         raise ModelRegistryError(f"model {name!r}: registry entry lacks field {exc}") from exc
+    fmt = fmt.lower()
+    try:
+        path = model_path(models_dir, file)
+    except ModelPathError as exc:
+        raise ModelPathError(f"model {name!r}: {exc}") from None
     if fmt == "pickle" and not allow_pickle:
         # Checked before anything touches the file, so the refusal does not depend on it.
         _load_runtime(path, fmt, allow_pickle)

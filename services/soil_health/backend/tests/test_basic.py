@@ -31,7 +31,7 @@ def test_example_route_is_gone(client: TestClient) -> None:
 
 def test_openapi_documents_the_index(client: TestClient) -> None:
     operation = client.get("/openapi.json").json()["paths"]["/api/v1/soil-health/index"]["post"]
-    assert set(operation["responses"]) == {"200", "400", "404", "422"}
+    assert set(operation["responses"]) == {"200", "400", "404", "413", "422"}
     schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/SoilHealthReport"}
     body = operation["requestBody"]["content"]["application/json"]["schema"]

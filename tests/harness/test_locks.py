@@ -1,0 +1,53 @@
+"""The hash locks (harness.locks): present, hashed, and holding every pin of their sources."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+from harness import locks, paths, registry
+
+ROOT = paths.repo_root(Path(__file__))
+
+
+def test_every_lock_is_hashed_and_holds_its_sources_pins():
+    reg = registry.load(ROOT)
+    found = [p for lock in locks.table(ROOT, reg) for p in locks.problems(ROOT, lock)]
+    assert found == []
+
+
+def test_a_pin_changed_without_relocking_is_caught(tmp_path: Path):
+    directory = tmp_path / "services/x/backend"
+    directory.mkdir(parents=True)
+    source = ROOT / "services/yield_api/backend"
+    shutil.copy(source / "requirements.txt", directory / "requirements.txt")
+    pinned = (source / "requirements.in").read_text().replace("rq==3.0.0", "rq==3.0.1")
+    (directory / "requirements.in").write_text(pinned)
+    lock = locks.Lock(
+        "services/x/backend/requirements.txt", ("services/x/backend/requirements.in",)
+    )
+    assert locks.problems(tmp_path, lock) == [
+        "services/x/backend/requirements.txt: rq is 3.0.0, services/x/backend/requirements.in "
+        "pins 3.0.1: run `nox -s lock`"
+    ]
+    unhashed = (directory / "requirements.txt").read_text().replace("--hash=sha256:", "--x=")
+    (directory / "requirements.txt").write_text(unhashed)
+    assert any("has no --hash" in p for p in locks.problems(tmp_path, lock))
+
+
+def test_every_harness_lock_names_groups_pyproject_defines():
+    groups = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["dependency-groups"])
+    wanted = {g for names in locks.HARNESS_LOCKS.values() for g in names}
+    assert wanted | {locks.BUILD_GROUP, locks.UNIT_GROUP} <= groups
+
+
+def test_images_and_venvs_install_only_with_require_hashes():
+    template = (ROOT / "infra/docker-templates/Dockerfile.python").read_text()
+    installs = [line for line in template.splitlines() if " install " in line]
+    # The lock with hashes; the local wheel (no index) with --no-deps.
+    assert all("--require-hashes" in line or "--no-deps" in line for line in installs), installs
+    noxfile = (ROOT / "noxfile.py").read_text()
+    assert "session.install(" in noxfile
+    calls = [line.strip() for line in noxfile.splitlines() if "session.install(" in line]
+    assert all(c.startswith(("session.install(*LOCKED", "session.install(*LOCAL")) for c in calls)

@@ -1,0 +1,88 @@
+"""The attacks' stack: the smoke suite's fixtures (one throwaway stack per run), and probes.
+
+`nox -s security` runs this directory alone, on a stack of its own (harness.smoke.run).
+A probe that needs a client inside the stack runs in a short-lived container that shares the
+target container's network namespace (`--network container:ID`): it sees exactly what that
+container sees, and the images need no client tools of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from harness import proc
+from harness.docker.compose import PROJECT_LABEL
+from harness.docker.stack import Stack
+from tests.smoke.conftest import (  # noqa: F401 - pytest finds fixtures and hooks by name
+    ROOT,
+    base_url,
+    docker_cleanup,
+    docker_compose_file,
+    docker_compose_project_name,
+    docker_services,
+    docker_setup,
+    http,
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_generate_tests,
+    reg,
+    stack,
+)
+
+# The image probes run from: it has Python, and this run built it.
+PROBE_IMAGE_COMPONENT = "yield_api-backend"
+PROBE_TIMEOUT_S = 120
+# Seconds a probe waits for a TCP connection before calling the target unreachable.
+CONNECT_TIMEOUT_S = 3
+
+
+def container_id(running: Stack, service: str) -> str:
+    """The id of service's (first) container."""
+    done = running.project("ps", "--quiet", service, timeout=60)
+    assert done.ok, done.stderr
+    assert done.stdout.split(), f"{service} has no container"
+    return done.stdout.split()[0]
+
+
+def inspect(cid: str) -> dict[str, Any]:
+    """`docker inspect` of one container."""
+    done = proc.run(["docker", "inspect", cid], timeout=60)
+    assert done.ok, done.stderr
+    return dict(json.loads(done.stdout)[0])
+
+
+def addresses(running: Stack, service: str) -> list[str]:
+    """Every IP address of service's container, one per network it joins."""
+    networks = inspect(container_id(running, service))["NetworkSettings"]["Networks"]
+    return sorted(n["IPAddress"] for n in networks.values() if n.get("IPAddress"))
+
+
+def probe_from(running: Stack, service: str, code: str) -> Any:
+    """Run Python code in service's network namespace; the JSON it prints last."""
+    image = f"annadata/{PROBE_IMAGE_COMPONENT}:{running.run_env['ANNADATA_TAG']}"
+    argv = ["docker", "run", "--rm", "--network", f"container:{container_id(running, service)}"]
+    # The project's label: if the run dies here, the stack's teardown removes it too.
+    argv += ["--label", f"{PROJECT_LABEL}={running.name}", "--entrypoint", "python", image]
+    done = proc.run([*argv, "-c", code], timeout=PROBE_TIMEOUT_S)
+    assert done.ok, f"probe in {service}'s network failed: {done.stderr[-2000:]}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def connections_from(
+    running: Stack, service: str, targets: list[tuple[str, int]]
+) -> dict[str, str]:
+    """host:port -> "connected" or why not, for TCP connections made from service's network."""
+    code = (
+        "import json, socket\n"
+        f"targets = {targets!r}\n"
+        "out = {}\n"
+        "for host, port in targets:\n"
+        "    try:\n"
+        f"        socket.create_connection((host, port), timeout={CONNECT_TIMEOUT_S}).close()\n"
+        "        out[f'{host}:{port}'] = 'connected'\n"
+        "    except OSError as exc:\n"
+        "        out[f'{host}:{port}'] = f'{type(exc).__name__}: {exc}'\n"
+        "print(json.dumps(out))\n"
+    )
+    return dict(probe_from(running, service, code))
