@@ -30,7 +30,8 @@ def copy_files(root: Path, dest: Path) -> Path:
     """Copy the files `files` lists from root into dest (a throwaway tree to experiment on)."""
     for name in files(root):
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(root / name, dest / name)
+        # A link stays a link (the chart links services.json): a copy would read as changed.
+        shutil.copy2(root / name, dest / name, follow_symlinks=False)
     return dest
 
 
