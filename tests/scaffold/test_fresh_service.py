@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -67,7 +68,12 @@ def _leftovers(checkout: Path) -> dict[str, dict[str, list[str]]]:
 
 
 def _hashes(checkout: Path) -> dict[str, str]:
-    return {n: hashlib.sha256((checkout / n).read_bytes()).hexdigest() for n in work_tree(checkout)}
+    """Each tracked file's sha256; a symlink's is of its target path, as git stores it."""
+    return {n: hashlib.sha256(_stored(checkout / n)).hexdigest() for n in work_tree(checkout)}
+
+
+def _stored(path: Path) -> bytes:
+    return os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
 
 
 def _passed(junit: Path) -> set[str]:
