@@ -99,7 +99,7 @@ class Component:
 
 @dataclass(frozen=True)
 class Infrastructure:
-    """A third-party service of the stack (postgres, redis, traefik)."""
+    """A third-party service of the stack (postgres, redis, socket_proxy, traefik)."""
 
     name: str
     image_variable: str
@@ -160,6 +160,13 @@ class Registry:
                 f"(known: default, {', '.join(known) or 'none'})"
             )
         return [c for c in self.components() if c.profile is None or c.profile in profiles]
+
+    def networks(self, comp: Component) -> list[str]:
+        """The compose networks comp joins: its service's, and its infrastructure's.
+
+        Least privilege (the lint policy's ANN013): no container reaches what it does not use.
+        """
+        return [comp.service, *(d for d in comp.depends_on if d in self.infrastructure)]
 
     def host_ports(self) -> dict[str, int]:
         """Every host port the dev stack binds on 127.0.0.1, keyed by who binds it."""

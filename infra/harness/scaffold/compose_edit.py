@@ -214,9 +214,7 @@ def _service(comp: registry.Component, reg: registry.Registry, anchors: dict[str
         depends[target] = CommentedMap(condition="service_healthy")
     if depends:
         service["depends_on"] = depends
-    # Its service's own network, and those of the infrastructure it depends on.
-    joined = [comp.service, *(d for d in comp.depends_on if d in reg.infrastructure)]
-    service["networks"] = _flow_plain(*joined)
+    service["networks"] = _flow_plain(*reg.networks(comp))
     service["ports"] = CommentedSeq(
         [f"127.0.0.1:${{{comp.port_variable}:-{comp.port}}}:{comp.port}"]
     )
