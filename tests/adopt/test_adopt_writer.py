@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -96,6 +97,18 @@ def test_a_dirty_tree_is_refused_and_left_alone(adopted: Path):
         assert (adopted / "scratch.txt").read_text() == "work in progress\n"
     finally:
         (adopted / "scratch.txt").unlink()
+
+
+def test_rerunning_adds_what_a_newer_stack_needs(adopted: Path):
+    """A tree adopted before the socket proxy existed gets it in services.json and compose."""
+    before = {rel: (adopted / rel).read_text() for rel in ("services.json", "docker-compose.yml")}
+    data = json.loads(before["services.json"])
+    del data["infrastructure"]["socket_proxy"]
+    (adopted / "services.json").write_text(json.dumps(data, indent=2) + "\n")
+    _git(adopted, "-c", "user.name=corpus", "-c", "user.email=corpus@example.invalid",
+         "commit", "-q", "-am", "an older adoption")
+    writer.run(adopted, say=lambda _line: None)
+    assert {rel: (adopted / rel).read_text() for rel in before} == before
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(tmp_path: Path):

@@ -95,7 +95,7 @@ def test_the_proposal_maps_current_paths(plan):
     assert lab["mounts"] == ["protein_lab/backend/data"]
     assert "workdir" not in lab
     assert lab["port"] != api["port"]
-    assert set(found.proposed["infrastructure"]) == {"traefik"}
+    assert set(found.proposed["infrastructure"]) == {"socket_proxy", "traefik"}
     problems = {b.problem: b for b in found.blockers}
     unpinned = problems["3 unpinned requirement(s): fastapi, uvicorn, pydantic-settings>=2"]
     assert unpinned.fixed_by_adopt
@@ -129,7 +129,7 @@ def test_an_app_that_needs_postgres(tmp_path):
     assert found.proposed["services"]["msp_prices"]["components"]["backend"]["depends_on"] == [
         "postgres"
     ]
-    assert set(found.proposed["infrastructure"]) == {"postgres", "traefik"}
+    assert set(found.proposed["infrastructure"]) == {"postgres", "socket_proxy", "traefik"}
     [web] = found.frontends
     assert (web.directory, web.framework, web.serve, web.node) == (
         "msp_prices/frontend",

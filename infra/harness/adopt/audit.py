@@ -23,8 +23,13 @@ from harness.errors import HarnessError
 INFRA = {
     "postgres": ("POSTGRES_IMAGE", {"postgres": 5432}, "PostgreSQL 15."),
     "redis": ("REDIS_IMAGE", {"redis": 6379}, "Redis 7."),
+    "socket_proxy": ("SOCKET_PROXY_IMAGE", {}, "Docker socket proxy: Traefik's read-only view "
+                     "of the Docker API."),
     "traefik": ("TRAEFIK_IMAGE", {"web": 80, "dashboard": 8080}, "Traefik v3: routes hosts."),
-}
+}  # fmt: skip
+# Every adopted stack has these: Traefik routes its components, and reads Docker only through
+# the socket proxy (the lint policy's ANN013 refuses the socket anywhere else).
+ALWAYS = ("socket_proxy", "traefik")
 GENERIC_PARTS = {"backend", "frontend", "server", "app", "web", "ui", "client", "src", "api"}
 FIRST_PORT = {"backend": 8000, "frontend": 3000}
 UVICORN_COMMAND = re.compile(r"uvicorn\s+(?P<app>[\w.]+:\w+)[^\n]*?--port[= ](?P<port>\d{2,5})")
@@ -364,16 +369,20 @@ def propose(audit: Audit, tree: Tree) -> dict[str, Any]:
         )
         entry["components"]["frontend"] = fspec
         audit.origins[f"{name}.frontend"] = front
-    infrastructure = {
-        name: {"description": INFRA[name][2], "image_variable": INFRA[name][0],
-               "ports": dict(INFRA[name][1])}
-        for name in ("postgres", "redis", "traefik") if name in needs or name == "traefik"
-    }  # fmt: skip
     return {
         "$schema": "./infra/schemas/services.schema.json",
         "services": services,
-        "infrastructure": infrastructure,
+        "infrastructure": infrastructure([name for name in INFRA if name in needs]),
     }
+
+
+def infrastructure(names: list[str]) -> dict[str, Any]:
+    """services.json's entries for names and for what every stack has (ALWAYS), in INFRA order."""
+    return {
+        name: {"description": INFRA[name][2], "image_variable": INFRA[name][0],
+               "ports": dict(INFRA[name][1])}
+        for name in INFRA if name in names or name in ALWAYS
+    }  # fmt: skip
 
 
 def lock_path(requirements: str | None) -> str | None:

@@ -72,8 +72,13 @@ def plan(root: Path, say: Callable[[str], None] = print) -> dict[str, tuple[str,
         )
     files: dict[str, tuple[str, bool]] = {}
     if adopted:
-        # The registry is the tree's own now (maybe edited): derive everything from it.
+        # The registry is the tree's own now (maybe edited): derive everything from it, with
+        # what a newer harness's stack needs besides (the socket proxy, for one).
         data = json.loads(existing.read_text(encoding="utf-8"))
+        known = data.get("infrastructure", {})
+        needed = auditing.infrastructure(list(known))
+        # In the audit's order; the tree's own entries (and any others it has) kept as they are.
+        data["infrastructure"] = {**{n: known.get(n, e) for n, e in needed.items()}, **known}
     else:
         data = _with_dockerfiles(found.proposed)
         runnable = sum(len(s["components"]) for s in data["services"].values())
