@@ -1,29 +1,30 @@
 """Annadata platform sessions: `nox -l` lists them; `nox` runs the whole gate.
 
 Sessions are thin: they install the harness (infra/harness) and call it. Settings first.
+`nox -- --affected [REF]` (or ANNADATA_AFFECTED_BASE) runs only what a change reaches: each
+session asks harness.selection before installing anything, and says what it left out.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import nox
 
-# harness.reports is standard library only: the one place report paths live.
+# harness.reports and harness.selection are standard library only: the one place report
+# paths live, and what a change reaches (decided before a session installs anything).
 sys.path.insert(0, str(Path(__file__).parent / "infra"))
 from harness import reports
+from harness.errors import HarnessError
+from harness.selection import plan as selection
 
 nox.needs_version = ">=2025.10.16"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
-nox.options.sessions = [
-    "lint", "typecheck", "unit", "lint-corpus", "hooks", "standins", "stack", "smoke", "contract",
-    "devstack", "scaffold",
-]  # fmt: skip
+nox.options.sessions = list(selection.GATE)
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
 
@@ -40,23 +41,33 @@ ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 TEMPLATE_BACKEND = "services/_template/backend"
 
 
-def _python_components() -> dict[str, str]:
-    """service.kind -> directory for every Python component in services.json.
-
-    Only read here to name the parametrizations; the harness validates the registry.
-    """
-    services = json.loads(Path("services.json").read_text(encoding="utf-8"))["services"]
-    return {
-        f"{name}.{kind}": spec["directory"]
-        for name, entry in services.items()
-        for kind, spec in entry["components"].items()
-        if kind in ("backend", "worker")
-    }
-
-
-PYTHON_COMPONENTS = _python_components()
+ROOT = Path(__file__).parent
+# Read unchecked, to name the parametrizations (lint reports a registry that does not parse).
+_REGISTRY = selection.unchecked_registry(ROOT)
+PYTHON_COMPONENTS = selection.unit_targets(_REGISTRY) if _REGISTRY else {}
 RUAMEL = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ruamel.yaml=="))
 HTTPX = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("httpx=="))
+
+
+class _Affected:
+    """A session's share of `--affected [REF]`: its plan (None: run in full), the arguments
+    that pass the request on to the harness, and the other posargs."""
+
+    def __init__(self, session: nox.Session, name: str, target: str | None = None) -> None:
+        request, self.args = selection.request(session.posargs)
+        self.through = selection.as_args(request)
+        self.plan: selection.Plan | None = None
+        if request is not None:
+            try:
+                self.plan = selection.session_plan(ROOT, request, name, target)
+            except HarnessError as exc:
+                session.error(str(exc))
+            session.log(self.plan.line)
+
+    @property
+    def skip(self) -> bool:
+        """Nothing to do: its one line is printed, and it passes."""
+        return self.plan is not None and not self.plan.run
 
 
 def _install_harness(session: nox.Session, *extra: str) -> None:
@@ -80,41 +91,57 @@ def _install_actionlint(session: nox.Session) -> None:
 @nox.session(tags=["quick"])
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
+    picked = _Affected(session, "lint")
+    if picked.skip:
+        return
     _install_harness(session, *LINT_DEPS)
     _install_actionlint(session)
-    session.run("python", "-m", "harness", "lint", *session.posargs)
+    session.run("python", "-m", "harness", "lint", *picked.args)
 
 
 @nox.session(tags=["quick"])
 def typecheck(session: nox.Session) -> None:
     """Type-check the harness and this noxfile (mypy, strict; settings in pyproject.toml)."""
+    picked = _Affected(session, "typecheck")
+    if picked.skip:
+        return
     _install_harness(session, *TYPECHECK_DEPS, "-r", "infra/nox-requirements.txt")
-    session.run("mypy", *session.posargs)
+    session.run("mypy", *picked.args)
 
 
 @nox.session(name="lint-corpus")
 def lint_corpus(session: nox.Session) -> None:
     """Prove every lint rule and linter on its bad input (tests/harness/fixtures/lint)."""
+    picked = _Affected(session, "lint-corpus")
+    if picked.skip:
+        return
     _install_harness(session, *TEST_DEPS, *LINT_DEPS)
     _install_actionlint(session)
-    session.run("pytest", "tests/lint", _junit("lint-corpus"), *session.posargs)
+    session.run("pytest", "tests/lint", _junit("lint-corpus"), *picked.args)
 
 
 @nox.session
 def hooks(session: nox.Session) -> None:
     """Prove the pre-push hook refuses a broken push to a local bare repo and passes a clean one."""
+    picked = _Affected(session, "hooks")
+    if picked.skip:
+        return
     _install_harness(session, *HOOK_DEPS, "-r", "infra/nox-requirements.txt")
-    session.run("pytest", "tests/hooks", _junit("hooks"), *session.posargs)
+    session.run("pytest", "tests/hooks", _junit("hooks"), *picked.args)
 
 
 @nox.session(tags=["quick"])
 @nox.parametrize("target", ["harness", "libs", "template", *PYTHON_COMPONENTS])
 def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""
+    picked = _Affected(session, "unit", target)
+    if picked.skip:
+        return
     if target == "harness":
         # The session-name test runs nox itself.
         _install_harness(session, *TEST_DEPS, "-r", "infra/nox-requirements.txt")
-        session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
+        tests = (picked.plan.tests if picked.plan else ()) or ("tests/harness",)
+        session.run("pytest", *tests, _junit("unit-harness"), *picked.args)
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
     for requirements in ("requirements.txt", "requirements-test.txt"):
@@ -131,7 +158,7 @@ def unit(session: nox.Session, target: str) -> None:
     # other dependencies.
     session.run(
         "python", "-m", "harness.unit", target, directory, _junit(f"unit-{target}"),
-        *session.posargs, env={"PYTHONPATH": str(Path(__file__).parent / "infra")},
+        *picked.args, env={"PYTHONPATH": str(ROOT / "infra")},
     )  # fmt: skip
 
 
@@ -152,23 +179,32 @@ def bases(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def build(session: nox.Session) -> None:
     """Build the service images (stand-ins first in no-registry mode) and print a table."""
+    picked = _Affected(session, "build")
+    if picked.skip:
+        return
     _install_harness(session)
-    session.run("python", "-m", "harness", "build", *session.posargs)
+    session.run("python", "-m", "harness", "build", *picked.through, *picked.args)
 
 
 @nox.session(tags=["docker"])
 def standins(session: nox.Session) -> None:
     """Prove the stand-in images keep their official images' contracts (Docker)."""
+    picked = _Affected(session, "standins")
+    if picked.skip:
+        return
     _install_harness(session, *TEST_DEPS)
-    session.run("pytest", "tests/standins", _junit("standins"), *session.posargs)
+    session.run("pytest", "tests/standins", _junit("standins"), *picked.args)
 
 
 @nox.session(tags=["docker"])
 def stack(session: nox.Session) -> None:
     """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
+    picked = _Affected(session, "stack")
+    if picked.skip:
+        return
     _install_harness(session, *DOCKER_TEST_DEPS)
     session.run(
-        "pytest", "tests/stack", "tests/publish", _junit("stack"), *session.posargs,
+        "pytest", "tests/stack", "tests/publish", _junit("stack"), *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -176,9 +212,12 @@ def stack(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def devstack(session: nox.Session) -> None:
     """The plan's own check: `docker compose up -d --build` on the fixed ports, then curl."""
+    picked = _Affected(session, "devstack")
+    if picked.skip:
+        return
     _install_harness(session, *DOCKER_TEST_DEPS)
     session.run(
-        "pytest", "tests/devstack", _junit("devstack"), *session.posargs,
+        "pytest", "tests/devstack", _junit("devstack"), *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -186,24 +225,32 @@ def devstack(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def smoke(session: nox.Session) -> None:
     """Build, bring the stack up on ephemeral ports, check every service, tear down."""
+    picked = _Affected(session, "smoke")
+    if picked.skip:
+        return
     _install_harness(session, *DOCKER_TEST_DEPS)
     session.run(
-        "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
-    )
+        "python", "-m", "harness", "smoke", *picked.through, *picked.args,
+        interrupt_timeout=TEARDOWN_GRACE_S,
+    )  # fmt: skip
 
 
 @nox.session(tags=["docker"])
 def contract(session: nox.Session) -> None:
     """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
+    picked = _Affected(session, "contract")
+    if picked.skip:
+        return
     _install_harness(session, *CONTRACT_DEPS)
-    if not {"--update", "--offline"} & set(session.posargs):
+    checker = picked.plan.checker if picked.plan else True
+    if checker and not {"--update", "--offline"} & set(picked.args):
         # The checker first: the live check must catch a service that breaks its contract.
         session.run(
             "pytest", "tests/contract", _junit("contract-checker"),
             interrupt_timeout=TEARDOWN_GRACE_S,
         )  # fmt: skip
     session.run(
-        "python", "-m", "harness", "contract", *session.posargs,
+        "python", "-m", "harness", "contract", *picked.through, *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -228,12 +275,22 @@ def bench(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def scaffold(session: nox.Session) -> None:
     """Prove the scaffold: ten new services lint clean; a fresh one passes unit, smoke, contract."""
+    picked = _Affected(session, "scaffold")
+    if picked.skip:
+        return
     _install_harness(session, *TEST_DEPS, *LINT_DEPS, "-r", "infra/nox-requirements.txt")
     _install_actionlint(session)
     session.run(
-        "pytest", "tests/scaffold", _junit("scaffold"), *session.posargs,
+        "pytest", "tests/scaffold", _junit("scaffold"), *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
+
+
+@nox.session
+def affected(session: nox.Session) -> None:
+    """What a change reaches: `nox -s affected -- [--base REF] [--format text|json|github]`."""
+    _install_harness(session)
+    session.run("python", "-m", "harness", "affected", *session.posargs)
 
 
 @nox.session(name="new-service")
