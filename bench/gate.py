@@ -1,0 +1,150 @@
+"""Print the gate's time per session: the full gate against `--affected` runs, in one clone.
+
+Usage: nox -s bench -- gate [--scenarios full,backend,docs] [--sessions S,...]
+                            [--services N] [--repeat N] [--ref REF]
+Scenarios, each in the same clone of HEAD, one session at a time (`nox -s <session>`):
+  full     the whole gate, as `nox` runs it;
+  backend  a one-line change in one backend, `nox -s S -- --affected HEAD`;
+  docs     a one-line change in the README, `nox -s S -- --affected HEAD`.
+`--services N` then scaffolds services (`new-service`) until the registry has N and runs
+the backend scenario again (the scale figure). The clone lives at a fixed path with its
+venvs kept under .nox/_bench-gate, so a second run is warm; the machine is shared, so
+compare figures within one run (ratios), never across runs. Prints, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from harness import git, registry
+from harness.scaffold import new_service as scaffold
+from harness.selection import plan
+
+ROOT = Path(__file__).resolve().parents[1]
+CLONE = ROOT / ".annadata" / "bench" / "gate-repo"
+ENVDIR = ROOT / ".nox" / "_bench-gate"
+CHANGES = {
+    "backend": ("services/msp_mitra/backend/app.py", "\n# bench: a one-line change\n"),
+    "docs": ("README.md", "\nbench: a one-line change.\n"),
+}
+TIMEOUT_S = 3600
+
+
+def _git(*argv: str, cwd: Path = CLONE) -> None:
+    subprocess.run(["git", *argv], cwd=cwd, check=True, capture_output=True, timeout=300)
+
+
+def _fresh_clone(ref: str) -> None:
+    if CLONE.exists():
+        shutil.rmtree(CLONE)
+    CLONE.parent.mkdir(parents=True, exist_ok=True)
+    _git("clone", "--quiet", str(ROOT), str(CLONE), cwd=ROOT)
+    _git("checkout", "--quiet", "--detach", git.resolve(ROOT, ref))
+    ENVDIR.mkdir(parents=True, exist_ok=True)
+    # The clone's own .nox: the hook test and the scaffold's nested runs look for it there.
+    (CLONE / ".nox").symlink_to(ENVDIR)
+
+
+def _reset() -> None:
+    _git("checkout", "--quiet", "--", ".")
+
+
+def _session(name: str, affected: bool, log: Path) -> tuple[float, bool]:
+    argv = [sys.executable, "-m", "nox", "-s", name]
+    if affected:
+        argv += ["--", "--affected", "HEAD"]
+    started = time.monotonic()
+    with log.open("w", encoding="utf-8") as sink:
+        done = subprocess.run(
+            argv, cwd=CLONE, stdout=sink, stderr=subprocess.STDOUT, timeout=TIMEOUT_S, check=False
+        )
+    return time.monotonic() - started, done.returncode == 0
+
+
+def _scenario(name: str, sessions: list[str], logs: Path) -> dict[str, tuple[float, bool]]:
+    _reset()
+    if name in CHANGES:
+        path, line = CHANGES[name]
+        with (CLONE / path).open("a", encoding="utf-8") as sink:
+            sink.write(line)
+    rows: dict[str, tuple[float, bool]] = {}
+    for session in sessions:
+        seconds, ok = _session(session, name != "full", logs / f"{name}-{session}.log")
+        rows[session] = (seconds, ok)
+        print(f"  {name:<10} {session:<12} {seconds:7.1f}s {'ok' if ok else 'FAILED'}", flush=True)
+    return rows
+
+
+def _grow(count: int) -> int:
+    """Scaffold services into the clone until the registry has count; commit them."""
+    made = 0
+    while len(registry.load(CLONE).services) < count:
+        name = f"bench_{made}"
+        scaffold.apply(CLONE, scaffold.plan(CLONE, name, frontend=made % 2 == 1))
+        made += 1
+    _git("add", "--all")
+    _git("-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
+         "commit", "--quiet", "-m", f"bench: {count} services")  # fmt: skip
+    return made
+
+
+def _table(results: dict[str, dict[str, tuple[float, bool]]], sessions: list[str]) -> None:
+    names = list(results)
+    print(f"{'session':<12}" + "".join(f" {n:>14}" for n in names))
+    for session in sessions:
+        cells = []
+        for n in names:
+            seconds, ok = results[n].get(session, (0.0, True))
+            cells.append(f" {seconds:13.1f}{' ' if ok else '!'}")
+        print(f"{session:<12}" + "".join(cells))
+    totals = {n: sum(s for s, _ in results[n].values()) for n in names}
+    print(f"{'total':<12}" + "".join(f" {totals[n]:13.1f} " for n in names))
+    if totals.get("full"):
+        ratios = "".join(f" {totals[n] / totals['full']:13.2f}x" for n in names)
+        print(f"{'x full':<12}{ratios}")
+    failed = [f"{n}:{s}" for n in names for s, (_, ok) in results[n].items() if not ok]
+    if failed:
+        print(f"failed (!): {', '.join(failed)}; logs under {CLONE.parent / 'logs'}")
+
+
+def main(argv: list[str]) -> int:
+    """Run the scenarios and print the per-session table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenarios", default="full,backend,docs")
+    parser.add_argument("--sessions", default=",".join(plan.GATE), help="default: the gate")
+    parser.add_argument("--services", type=int, help="then grow to N services (scale)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each affected scenario")
+    parser.add_argument("--ref", default="HEAD", help="the commit to clone (e.g. main: before)")
+    args = parser.parse_args(argv)
+    sessions = args.sessions.split(",")
+    logs = CLONE.parent / "logs"
+    _fresh_clone(args.ref)
+    logs.mkdir(parents=True, exist_ok=True)
+    print(f"clone of {git.short_sha(CLONE)} in {CLONE} (venvs in {ENVDIR})", flush=True)
+    results: dict[str, dict[str, tuple[float, bool]]] = {}
+    for name in args.scenarios.split(","):
+        for run in range(args.repeat if name != "full" else 1):
+            label = name if run == args.repeat - 1 or name == "full" else f"{name}#{run + 1}"
+            results[label] = _scenario(name, sessions, logs)
+    if args.services:
+        before = len(registry.load(CLONE).services)
+        made = _grow(args.services)
+        print(f"scale: {before} -> {args.services} services ({made} made by new-service)")
+        for run in range(max(args.repeat, 2)):
+            # The first run at the new size creates the new targets' venvs: not warm.
+            label = f"backend@{args.services}" + ("" if run else " (1st)")
+            results[label] = _scenario("backend", sessions, logs)
+    _reset()
+    print("\nseconds per session (`nox -s <session>`, affected runs `-- --affected HEAD`); "
+          "! = failed; shared machine: compare within this run")  # fmt: skip
+    _table(results, sessions)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
