@@ -4,8 +4,8 @@ Usage: nox -s bench -- gate [--scenarios full,backend,docs] [--sessions S,...]
                             [--services N] [--repeat N] [--ref REF]
 Scenarios, each in the same clone of HEAD, one session at a time (`nox -s <session>`):
   full     the whole gate, as `nox` runs it;
-  backend  a one-line change in one backend, `nox -s S -- --affected HEAD`;
-  docs     a one-line change in the README, `nox -s S -- --affected HEAD`.
+  backend  a one-line change in one backend, `nox -s <session> -- --affected HEAD`;
+  docs     a one-line change in the README, `nox -s <session> -- --affected HEAD`.
 `--services N` then scaffolds services (`new-service`) until the registry has N and runs
 the backend scenario again (the scale figure). The clone lives at a fixed path with its
 venvs kept under .nox/_bench-gate, so a second run is warm; the machine is shared, so
