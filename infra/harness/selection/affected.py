@@ -299,9 +299,14 @@ def _registry_hits(sel: Selection, rules: _Rules, path: str) -> bool:
             _hit(sel, path, [(comp.ref, why)])
         if any(under(path, mount) for mount in comp.mounts):
             _hit(sel, path, [(comp.ref, "mounts it")])
-    if rules.base_reg is not None:
+    if rules.base_reg is not None and not sel.paths.get(path):
+        # A path that moved (a renamed directory): who owned it at the base.
         for comp in rules.base_reg.components():
-            if comp.ref not in rules.refs and any(under(path, o) for o in owned_paths(comp)):
+            if not any(under(path, owned) for owned in owned_paths(comp)):
+                continue
+            if comp.ref in rules.refs:
+                _hit(sel, path, [(comp.ref, "owned it at the base")])
+            else:
                 sel.paths.setdefault(path, []).append(
                     f"{path}{ARROW}{comp.ref} (owned it; no longer in {paths.REGISTRY_FILE})"
                 )
