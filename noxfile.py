@@ -8,6 +8,7 @@ session asks harness.selection before installing anything, and says what it left
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import nox
@@ -15,7 +16,7 @@ import nox
 # harness.reports and harness.selection are standard library only: the one place report
 # paths live, and what a change reaches (decided before a session installs anything).
 sys.path.insert(0, str(Path(__file__).parent / "infra"))
-from harness import reports
+from harness import installs, reports
 from harness.errors import HarnessError
 from harness.selection import plan as selection
 
@@ -70,8 +71,22 @@ class _Affected:
         return self.plan is not None and not self.plan.run
 
 
+def _install(session: nox.Session, *calls: Sequence[str], check: bool = False) -> None:
+    """`pip install` each call (then `pip check`), unless the venv holds exactly them already."""
+    venv = Path(session.virtualenv.location)
+    digest = installs.fingerprint(ROOT, calls)
+    if installs.current(venv, digest):
+        session.log(f"installs unchanged since they were made ({installs.STAMP}): skipped")
+        return
+    for call in calls:
+        session.install(*call)
+    if check:
+        session.run_install("python", "-m", "pip", "check")
+    session.run_install("python", "-c", installs.WRITE, str(venv / installs.STAMP), digest)
+
+
 def _install_harness(session: nox.Session, *extra: str) -> None:
-    session.install("-e", ".", *extra)
+    _install(session, ("-e", ".", *extra))
 
 
 def _junit(name: str) -> str:
@@ -144,16 +159,18 @@ def unit(session: nox.Session, target: str) -> None:
         session.run("pytest", *tests, _junit("unit-harness"), *picked.args)
         return
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
-    for requirements in ("requirements.txt", "requirements-test.txt"):
-        if Path(directory, requirements).is_file():
-            session.install("-r", f"{directory}/{requirements}")
+    calls: list[Sequence[str]] = [
+        ("-r", f"{directory}/{requirements}")
+        for requirements in ("requirements.txt", "requirements-test.txt")
+        if Path(directory, requirements).is_file()
+    ]
     # --no-deps: the service's own pins must satisfy the library, as in its image. Editable,
     # so `nox -R` (the pre-push hook) tests the library as it is now, not as last installed.
-    session.install("--no-deps", "-e", f"./{LIBS}")
+    calls.append(("--no-deps", "-e", f"./{LIBS}"))
     # ruamel.yaml: the drift check's one dependency (it imports the app in this venv).
-    session.install(*TEST_DEPS, HTTPX, RUAMEL)
-    # An install-time check: `nox -R` (the pre-push hook) skips it with the installs.
-    session.run_install("python", "-m", "pip", "check")
+    calls.append((*TEST_DEPS, HTTPX, RUAMEL))
+    # `pip check` is an install-time check: skipped with the installs (`nox -R`, the stamp).
+    _install(session, *calls, check=True)
     # The harness comes from PYTHONPATH: installing it would make `pip check` fail on its
     # other dependencies.
     session.run(
