@@ -143,11 +143,10 @@ def docker_services(
     built = smoke.with_dependencies(_registry(), _chosen(pytestconfig))
     extra = [c for c in images if c not in built]
     try:
-        timings = {}
-        if extra and pytestconfig.getoption("build"):
-            timings = prepare(ROOT, _registry(), extra, say=say).timings
-        # Otherwise (by hand, after `nox -s build`) they are only checked.
-        prepared = prepare(ROOT, _registry(), images, build=False, say=say)
+        if pytestconfig.getoption("build"):
+            prepared = prepare(ROOT, _registry(), extra, build=bool(extra), say=say)
+        else:  # by hand, after `nox -s build`: they are only checked
+            prepared = prepare(ROOT, _registry(), images, build=False, say=say)
     except HarnessError as exc:
         pytest.exit(str(exc), returncode=1)
     # A subset: its services by name, and traefik, which the routing checks go through.
@@ -163,7 +162,7 @@ def docker_services(
         services=[*(c.compose_name for c in started), "traefik"] if subset else (),
         say=say,
     )
-    stack.timings.update(timings)
+    stack.timings.update(prepared.timings)
     try:
         with stack:
             smoke.wait_for_routes(stack, _registry(), profiles, smoke.ROUTES_TIMEOUT)
