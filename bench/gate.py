@@ -7,15 +7,20 @@ Scenarios, each in the same clone of HEAD, one session at a time (`nox -s <sessi
   backend  a one-line change in one backend, `nox -s <session> -- --affected HEAD`;
   docs     a one-line change in the README, `nox -s <session> -- --affected HEAD`.
 `--services N` then scaffolds services (`new-service`) until the registry has N and runs
-the backend scenario again (the scale figure). The clone lives at a fixed path with its
-venvs kept under .nox/_bench-gate, so a second run is warm; the machine is shared, so
-compare figures within one run (ratios), never across runs. Prints, asserts nothing.
+the backend scenario again (the scale figure). `--prepush` times the pre-push hook's own
+command, `nox -R -x -t quick -- --affected pushed`, for a pushed one-backend commit, and
+the whole quick set `nox -R -x -t quick` (median of --repeat, at least 3). The clone lives
+at a fixed path with its venvs kept under .nox/_bench-gate, so a second run is warm; the
+machine is shared, so compare figures within one run (ratios), never across runs. Prints,
+asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -80,6 +85,38 @@ def _scenario(name: str, sessions: list[str], logs: Path) -> dict[str, tuple[flo
     return rows
 
 
+def _prepush(repeat: int) -> list[tuple[str, float]]:
+    """Seconds of the hook's command for a pushed one-backend commit, and of the whole set."""
+    _reset()
+    path, line = CHANGES["backend"]
+    with (CLONE / path).open("a", encoding="utf-8") as sink:
+        sink.write(line)
+    _git("-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
+         "commit", "--quiet", "-am", "bench: one backend")  # fmt: skip
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=CLONE, capture_output=True,
+                          text=True, check=True).stdout.strip()  # fmt: skip
+    env = {**os.environ, "PRE_COMMIT_FROM_REF": f"{head}~1", "PRE_COMMIT_TO_REF": head}
+    quick = [sys.executable, "-m", "nox", "-R", "-x", "-t", "quick"]
+    rows = []
+    for label, argv in (
+        ("pre-push, one backend (-- --affected pushed)", [*quick, "--", "--affected", "pushed"]),
+        ("quick set, everything (nox -R -x -t quick)", quick),
+    ):
+        runs = []
+        for _ in range(max(repeat, 3)):
+            started = time.monotonic()
+            done = subprocess.run(argv, cwd=CLONE, env=env, capture_output=True, text=True,
+                                  timeout=TIMEOUT_S, check=False)  # fmt: skip
+            runs.append(time.monotonic() - started)
+            if done.returncode != 0:
+                tail = (done.stdout + done.stderr).strip().splitlines()[-10:]
+                raise SystemExit(f"{' '.join(argv)} failed:\n" + "\n".join(tail))
+        print(f"  {label}: {', '.join(f'{r:.1f}' for r in runs)}s", flush=True)
+        rows.append((label, statistics.median(runs)))
+    _git("reset", "--quiet", "--hard", "HEAD~1")
+    return rows
+
+
 def _grow(count: int) -> int:
     """Scaffold services into the clone until the registry has count; commit them."""
     made = 0
@@ -120,6 +157,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--services", type=int, help="then grow to N services (scale)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each affected scenario")
     parser.add_argument("--ref", default="HEAD", help="the commit to clone (e.g. main: before)")
+    parser.add_argument("--prepush", action="store_true", help="time the pre-push hook too")
     args = parser.parse_args(argv)
     sessions = args.sessions.split(",")
     logs = CLONE.parent / "logs"
@@ -127,7 +165,7 @@ def main(argv: list[str]) -> int:
     logs.mkdir(parents=True, exist_ok=True)
     print(f"clone of {git.short_sha(CLONE)} in {CLONE} (venvs in {ENVDIR})", flush=True)
     results: dict[str, dict[str, tuple[float, bool]]] = {}
-    for name in args.scenarios.split(","):
+    for name in filter(None, args.scenarios.split(",")):
         for run in range(args.repeat if name != "full" else 1):
             label = name if run == args.repeat - 1 or name == "full" else f"{name}#{run + 1}"
             results[label] = _scenario(name, sessions, logs)
@@ -139,10 +177,13 @@ def main(argv: list[str]) -> int:
             # The first run at the new size creates the new targets' venvs: not warm.
             label = f"backend@{args.services}" + ("" if run else " (1st)")
             results[label] = _scenario("backend", sessions, logs)
+    hook = _prepush(args.repeat) if args.prepush else []
     _reset()
     print("\nseconds per session (`nox -s <session>`, affected runs `-- --affected HEAD`); "
           "! = failed; shared machine: compare within this run")  # fmt: skip
     _table(results, sessions)
+    for label, seconds in hook:
+        print(f"{label:<50} {seconds:6.1f}s (median)")
     return 0
 
 

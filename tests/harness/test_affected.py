@@ -435,15 +435,16 @@ def test_the_command_prints_reasons_and_a_ci_plan(repo: Path):
         "(depends on it)\n" in text
     )
     github = subprocess.run(
-        [*argv, "--format", "github"], capture_output=True, text=True, timeout=120, check=True
-    ).stdout.splitlines()
-    assert 'unit=["msp_mitra.backend"]' in github
-    assert "docker=true" in github
-    done = subprocess.run(
-        [*argv, "--format", "json"], capture_output=True, text=True, timeout=120, check=True
-    )
-    data = json.loads(done.stdout)
+        [*argv[:-2], "--all", "--format", "github"], capture_output=True, text=True, timeout=120,
+        check=True,
+    ).stdout.splitlines()  # fmt: skip
+    assert "everything=true" in github
+    assert "base=" in github  # the full gate: sessions run with no selection
+    sel, reg = _select(repo)
+    lines = plan.report(sel, reg, "github").splitlines()
+    assert 'unit=["msp_mitra.backend"]' in lines
+    assert 'sessions=["build", "contract", "lint", "smoke", "unit"]' in lines
+    assert "docker=true" in lines
+    data = json.loads(plan.report(sel, reg, "json"))
     assert data["sessions"]["unit(target='msp_mitra.backend')"]["run"] is True
-    full = subprocess.run([*argv[:-2], "--all", "--format", "github"], capture_output=True,
-                          text=True, timeout=120, check=True).stdout  # fmt: skip
-    assert "everything=true" in full
+    assert data["sessions"]["contract"]["targets"] == ["msp_mitra.backend"]
