@@ -448,3 +448,16 @@ def test_the_command_prints_reasons_and_a_ci_plan(repo: Path):
     data = json.loads(plan.report(sel, reg, "json"))
     assert data["sessions"]["unit(target='msp_mitra.backend')"]["run"] is True
     assert data["sessions"]["contract"]["targets"] == ["msp_mitra.backend"]
+
+
+def test_the_noxfile_imports_need_the_standard_library_alone():
+    # -S: no site-packages. The noxfile decides before any session installs anything.
+    code = (
+        "import sys; sys.path.insert(0, 'infra'); "
+        "from harness.selection import plan; from harness import installs, reports; "
+        "print(sorted(plan.unit_targets(plan.unchecked_registry(__import__('pathlib').Path('.')))))"
+    )
+    done = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "msp_mitra.backend" in done.stdout

@@ -20,13 +20,12 @@ from pathlib import Path
 
 from harness import git, paths, registry
 from harness.bases import standins
-from harness.docker import dockerfiles
+from harness.docker import compose, dockerfiles
 from harness.errors import HarnessError
 from harness.selection import blocks, table
 
-# Where the compose-like files live (the names the harness's compose wrapper uses).
-COMPOSE_FILE = "docker-compose.yml"
-ENV_TEMPLATE = ".env.example"
+COMPOSE_FILE = compose.COMPOSE_FILE
+ENV_TEMPLATE = compose.ENV_TEMPLATE
 # `--affected pushed`: the range pre-commit's pre-push hook is checking.
 PUSHED = "pushed"
 PUSH_RANGE = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF")
