@@ -219,7 +219,8 @@ def stack(session: nox.Session) -> None:
     picked = _Affected(session, "stack")
     if picked.skip:
         return
-    _install_harness(session, *DOCKER_TEST_DEPS)
+    # nox: the --affected end-to-end test runs sessions, nested, in a clone.
+    _install_harness(session, *DOCKER_TEST_DEPS, "-r", "infra/nox-requirements.txt")
     session.run(
         "pytest", "tests/stack", "tests/publish", _junit("stack"), *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
