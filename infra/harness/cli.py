@@ -13,7 +13,7 @@ from pathlib import Path
 from harness import doctor, lint, paths, proc, publish, registry, smoke, summary
 from harness.bases import standin_build
 from harness.contract import check as contract
-from harness.docker import dockerfiles, engine
+from harness.docker import dockerfiles, engine, images
 from harness.docker.prepare import prepare
 from harness.errors import HarnessError
 from harness.scaffold import new_service as scaffold
@@ -67,6 +67,11 @@ def _parser() -> argparse.ArgumentParser:
     cmd = sub.add_parser("build", help="build the service images (no-registry mode handled)")
     cmd.add_argument("names", nargs="*", help="services or service.kind (default: all)")
     _affected_option(cmd)
+    cmd.add_argument(
+        "--cache-from", metavar="R",
+        help="registry/namespace to pull build layers from (missing ones are built)",
+    )  # fmt: skip
+    cmd.add_argument("--cache-to", metavar="R", help="registry/namespace to push layers to")
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_build)
 
@@ -201,7 +206,10 @@ def _build(args: argparse.Namespace) -> int:
             return 0
         if decided.targets is not None:
             comps = [c for c in comps if c.ref in decided.targets]
-    prepare(root, reg, comps, allow_provision=not args.no_provision)
+    cache = None
+    if args.cache_from or args.cache_to:
+        cache = images.LayerCache(args.cache_from, args.cache_to)
+    prepare(root, reg, comps, allow_provision=not args.no_provision, cache=cache)
     return 0
 
 
