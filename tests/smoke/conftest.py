@@ -81,12 +81,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     }
     for name, comps in choices.items():
         if name in metafunc.fixturenames:
-            metafunc.parametrize(name, comps, ids=[c.ref for c in comps])
+            # None of that kind chosen: one `None` case that collection deselects (pytest
+            # would report an empty parametrization as a skip).
+            values = comps or [None]
+            metafunc.parametrize(name, values, ids=[c.ref if c else "none" for c in values])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect (not skip) tests whose `needs` components are in an inactive profile, or, with
-    --component, that need none of the chosen ones; the stack starts what kept tests need."""
+    --component, that need none of the chosen ones, or that no chosen component parametrizes;
+    the stack starts what kept tests need."""
     active = {c.ref for c in _active(config)}
     chosen = {c.ref for c in _chosen(config)}
     started = set(chosen)
@@ -94,7 +98,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         marker = item.get_closest_marker("needs")
         needs = set(marker.args) if marker else set()
-        if not needs <= active or (needs and not needs & chosen):
+        callspec = getattr(item, "callspec", None)
+        unchosen = callspec is not None and None in callspec.params.values()
+        if unchosen or not needs <= active or (needs and not needs & chosen):
             dropped.append(item)
         else:
             kept.append(item)
