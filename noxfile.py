@@ -40,8 +40,6 @@ LIBS = "libs/annadata_common"
 ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 # What `nox -s new-service` copies; its tests must pass as they stand.
 TEMPLATE_BACKEND = "services/_template/backend"
-
-
 ROOT = Path(__file__).parent
 # Read unchecked, to name the parametrizations (lint reports a registry that does not parse).
 _REGISTRY = selection.unchecked_registry(ROOT)
@@ -51,8 +49,11 @@ HTTPX = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("ht
 
 
 class _Affected:
-    """A session's share of `--affected [REF]`: its plan (None: run in full), the arguments
-    that pass the request on to the harness, and the other posargs."""
+    """A session's share of `--affected [REF]`, decided before it installs anything.
+
+    plan: what it runs (None: all of it); through: the request, to pass to the harness;
+    args: the other posargs.
+    """
 
     def __init__(self, session: nox.Session, name: str, target: str | None = None) -> None:
         request, self.args = selection.request(session.posargs)
@@ -91,7 +92,7 @@ def _install_harness(session: nox.Session, *extra: str) -> None:
 
 def _junit(name: str) -> str:
     # Absolute: some sessions run pytest from a service directory. CI uploads reports/.
-    return f"--junitxml={reports.junit(Path(__file__).parent, name)}"
+    return f"--junitxml={reports.junit(ROOT, name)}"
 
 
 def _install_actionlint(session: nox.Session) -> None:
