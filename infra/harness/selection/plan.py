@@ -43,13 +43,13 @@ class Request:
     source: str
 
 
-def request(args: Sequence[str], environ: Mapping[str, str] | None = None) -> tuple[
-    Request | None, list[str]
-]:  # fmt: skip
+def request(
+    args: Sequence[str], environ: Mapping[str, str] | None = None
+) -> tuple[Request | None, list[str]]:
     """Take `--affected [REF]` (or `--affected=REF`) out of args; ANNADATA_AFFECTED_BASE asks too.
 
-    A REF is the next argument unless it starts with `-`. Without --affected and without
-    the variable, None: the session runs in full.
+    A REF is the next argument unless it starts with `-` (`--affected= NAME` keeps a NAME
+    that follows). Without --affected and without the variable, None: run in full.
     """
     env = os.environ if environ is None else environ
     rest: list[str] = []
