@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import git, registry
+from harness import git, proc, registry
 from harness.scaffold import new_service as scaffold
 from harness.selection import plan
 
@@ -42,6 +42,25 @@ TIMEOUT_S = 3600
 
 def _git(*argv: str, cwd: Path = CLONE) -> None:
     subprocess.run(["git", *argv], cwd=cwd, check=True, capture_output=True, timeout=300)
+
+
+# Commits the bench makes in its clone: their image tags are removed at the end.
+MADE: list[str] = []
+
+
+def _commit(message: str) -> None:
+    _git("-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
+         "commit", "--quiet", "-m", message)  # fmt: skip
+    MADE.append(git.short_sha(CLONE))
+
+
+def _untag_made() -> None:
+    """Remove the image tags of the bench's own commits (the images keep their other tags)."""
+    for tag in MADE:
+        listed = proc.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}",
+                           "--filter", f"reference=annadata/*:{tag}"], timeout=60)  # fmt: skip
+        if listed.stdout.split():
+            proc.run(["docker", "rmi", *listed.stdout.split()], timeout=120)
 
 
 def _fresh_clone(ref: str) -> None:
@@ -91,8 +110,8 @@ def _prepush(repeat: int) -> list[tuple[str, float]]:
     path, line = CHANGES["backend"]
     with (CLONE / path).open("a", encoding="utf-8") as sink:
         sink.write(line)
-    _git("-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
-         "commit", "--quiet", "-am", "bench: one backend")  # fmt: skip
+    _git("add", "--all")
+    _commit("bench: one backend")
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=CLONE, capture_output=True,
                           text=True, check=True).stdout.strip()  # fmt: skip
     env = {**os.environ, "PRE_COMMIT_FROM_REF": f"{head}~1", "PRE_COMMIT_TO_REF": head}
@@ -125,8 +144,7 @@ def _grow(count: int) -> int:
         scaffold.apply(CLONE, scaffold.plan(CLONE, name, frontend=made % 2 == 1))
         made += 1
     _git("add", "--all")
-    _git("-c", "user.name=bench", "-c", "user.email=bench@example.invalid",
-         "commit", "--quiet", "-m", f"bench: {count} services")  # fmt: skip
+    _commit(f"bench: {count} services")
     return made
 
 
@@ -179,6 +197,7 @@ def main(argv: list[str]) -> int:
             results[label] = _scenario("backend", sessions, logs)
     hook = _prepush(args.repeat) if args.prepush else []
     _reset()
+    _untag_made()
     print("\nseconds per session (`nox -s <session>`, affected runs `-- --affected HEAD`); "
           "! = failed; shared machine: compare within this run")  # fmt: skip
     _table(results, sessions)

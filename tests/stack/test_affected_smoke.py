@@ -10,11 +10,12 @@ import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness import paths, registry
+from harness import paths, proc, registry
 
 ROOT = paths.repo_root(Path(__file__))
 # The nested sessions' venvs persist between runs: later runs skip their installs.
@@ -31,8 +32,12 @@ def _git(*argv: str, cwd: Path) -> str:
 
 
 @pytest.fixture
-def checkout(tmp_path: Path) -> Path:
-    """A clone of this work tree, its uncommitted edits committed: the change is ours alone."""
+def checkout(tmp_path: Path) -> Iterator[Path]:
+    """A clone of this work tree, its uncommitted edits committed: the change is ours alone.
+
+    Afterwards the image tags of that commit (the run's own) are removed; the images keep
+    their other tags.
+    """
     dest = tmp_path / "annadata"
     _git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(dest), cwd=tmp_path)
     listed = _git("ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT)
@@ -43,7 +48,13 @@ def checkout(tmp_path: Path) -> Path:
     _git("add", "--all", cwd=dest)
     if _git("status", "--porcelain", cwd=dest):
         _git("commit", "--quiet", "-m", "the work tree under test", cwd=dest)
-    return dest
+    yield dest
+    tag = _git("rev-parse", "--short=12", "HEAD", cwd=dest)
+    if tag != _git("rev-parse", "--short=12", "HEAD", cwd=ROOT):
+        listed = proc.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}",
+                           "--filter", f"reference=annadata/*:{tag}"], timeout=60)  # fmt: skip
+        if listed.stdout.split():
+            proc.run(["docker", "rmi", *listed.stdout.split()], timeout=120)
 
 
 def _nox(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
