@@ -187,6 +187,8 @@ def main(argv: list[str]) -> int:
         for run in range(args.repeat if name != "full" else 1):
             label = name if run == args.repeat - 1 or name == "full" else f"{name}#{run + 1}"
             results[label] = _scenario(name, sessions, logs)
+    # At today's size, before any services are added.
+    hook = _prepush(args.repeat) if args.prepush else []
     if args.services:
         before = len(registry.load(CLONE).services)
         made = _grow(args.services)
@@ -195,7 +197,6 @@ def main(argv: list[str]) -> int:
             # The first run at the new size creates the new targets' venvs: not warm.
             label = f"backend@{args.services}" + ("" if run else " (1st)")
             results[label] = _scenario("backend", sessions, logs)
-    hook = _prepush(args.repeat) if args.prepush else []
     _reset()
     _untag_made()
     print("\nseconds per session (`nox -s <session>`, affected runs `-- --affected HEAD`); "
