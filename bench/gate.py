@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -177,6 +178,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--ref", default="HEAD", help="the commit to clone (e.g. main: before)")
     parser.add_argument("--prepush", action="store_true", help="time the pre-push hook too")
     args = parser.parse_args(argv)
+    # Started in the background, a shell hands us SIGINT ignored, and every child would
+    # inherit that: the stack session's Ctrl-C tests would then fail for the bench's sake.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sessions = args.sessions.split(",")
     logs = CLONE.parent / "logs"
     _fresh_clone(args.ref)
