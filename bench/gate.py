@@ -72,7 +72,11 @@ def _fresh_clone(ref: str) -> None:
     _git("checkout", "--quiet", "--detach", git.resolve(ROOT, ref))
     ENVDIR.mkdir(parents=True, exist_ok=True)
     # The clone's own .nox: the hook test and the scaffold's nested runs look for it there.
+    # A symlink is no directory to .gitignore's `.nox/`: excluded here, or every run would
+    # see an unknown path and select everything.
     (CLONE / ".nox").symlink_to(ENVDIR)
+    with (CLONE / ".git" / "info" / "exclude").open("a", encoding="utf-8") as sink:
+        sink.write("/.nox\n")
 
 
 def _reset() -> None:
