@@ -104,7 +104,8 @@ def _install_actionlint(session: nox.Session) -> None:
         )  # fmt: skip
 
 
-@nox.session(tags=["quick"])
+# Quick sessions share nothing but the checkout: `nox -j 2 -t quick` runs them side by side.
+@nox.session(tags=["quick"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
     picked = _Affected(session, "lint")
@@ -115,7 +116,7 @@ def lint(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "lint", *picked.args)
 
 
-@nox.session(tags=["quick"])
+@nox.session(tags=["quick"], allow_parallel=True)
 def typecheck(session: nox.Session) -> None:
     """Type-check the harness and this noxfile (mypy, strict; settings in pyproject.toml)."""
     picked = _Affected(session, "typecheck")
@@ -146,7 +147,7 @@ def hooks(session: nox.Session) -> None:
     session.run("pytest", "tests/hooks", _junit("hooks"), *picked.args)
 
 
-@nox.session(tags=["quick"])
+@nox.session(tags=["quick"], allow_parallel=True)
 @nox.parametrize("target", ["harness", "libs", "template", *PYTHON_COMPONENTS])
 def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""

@@ -8,8 +8,8 @@ Scenarios, each in the same clone of HEAD, one session at a time (`nox -s <sessi
   docs     a one-line change in the README, `nox -s <session> -- --affected HEAD`.
 `--services N` then scaffolds services (`new-service`) until the registry has N and runs
 the backend scenario again (the scale figure). `--prepush` times the pre-push hook's own
-command, `nox -R -x -t quick -- --affected pushed`, for a pushed one-backend commit, and
-the whole quick set `nox -R -x -t quick` (median of --repeat, at least 3). The clone lives
+command, `nox -R -x -j 2 -t quick -- --affected pushed`, for a pushed one-backend commit,
+and the whole quick set `nox -R -x -j 2 -t quick` (median of --repeat, at least 3). The clone lives
 at a fixed path with its venvs kept under .nox/_bench-gate, so a second run is warm; the
 machine is shared, so compare figures within one run (ratios), never across runs. Prints,
 asserts nothing.
@@ -120,11 +120,11 @@ def _prepush(repeat: int) -> list[tuple[str, float]]:
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=CLONE, capture_output=True,
                           text=True, check=True).stdout.strip()  # fmt: skip
     env = {**os.environ, "PRE_COMMIT_FROM_REF": f"{head}~1", "PRE_COMMIT_TO_REF": head}
-    quick = [sys.executable, "-m", "nox", "-R", "-x", "-t", "quick"]
+    quick = [sys.executable, "-m", "nox", "-R", "-x", "-j", "2", "-t", "quick"]
     rows = []
     for label, argv in (
         ("pre-push, one backend (-- --affected pushed)", [*quick, "--", "--affected", "pushed"]),
-        ("quick set, everything (nox -R -x -t quick)", quick),
+        ("quick set, everything (nox -R -x -j 2 -t quick)", quick),
     ):
         runs = []
         for _ in range(max(repeat, 3)):
