@@ -177,10 +177,10 @@ def run(
     if keep:
         argv.append("--keep")
     status = int(pytest.main([*argv, *pytest_args]))
-    suite = _suite_timings(reports.smoke_run(root, project))
+    measured = _suite_timings(reports.smoke_run(root, project))
     # The suite's own builds (a needed component) add to this run's.
-    timings = {**suite, **prepared.timings}
-    timings["build"] = prepared.timings.get("build", 0.0) + suite.get("build", 0.0)
+    timings = {**measured, **prepared.timings}
+    timings["build"] = prepared.timings.get("build", 0.0) + measured.get("build", 0.0)
     say(timings_table(timings))
     return status
 

@@ -214,8 +214,8 @@ def test_a_compose_block_of_one_service_reaches_that_service(repo: Path):
 
 
 def test_a_shared_compose_block_reaches_the_services_that_merge_it(repo: Path):
-    _replace(repo, "docker-compose.yml", 'limits: {cpus: "0.25", memory: 64M}',
-             'limits: {cpus: "0.25", memory: 96M}')  # fmt: skip
+    _replace(repo, "docker-compose.yml", 'limits: {cpus: "0.25", memory: 64M, pids',
+             'limits: {cpus: "0.25", memory: 96M, pids')  # fmt: skip
     sel, _ = _select(repo)
     assert sel.components == {
         ref: f"docker-compose.yml → {ref} (its compose block merges x-limits-frontend: changed)"
@@ -224,7 +224,7 @@ def test_a_shared_compose_block_reaches_the_services_that_merge_it(repo: Path):
 
 
 def test_an_infrastructure_block_reaches_the_components_that_depend_on_it(repo: Path):
-    postgres = '        limits: {cpus: "1.0", memory: 512M}\n\n  redis:'
+    postgres = '        limits: {cpus: "1.0", memory: 512M, pids: *pids-limit}\n\n  redis:'
     _replace(repo, "docker-compose.yml", postgres, postgres.replace("512M", "640M"))
     sel, _ = _select(repo)
     assert sel.components["msp_mitra.backend"] == (
@@ -278,7 +278,10 @@ def test_scaffold_code_runs_the_scaffold_session_and_no_component(repo: Path):
     sel, reg = _select(repo)
     assert sel.components == {}
     running = {n for n, p in plan.plans(sel, reg).items() if p.run}
-    assert running == {"lint", "typecheck", "unit(target='harness')", "scaffold"}
+    # The chart's new-service test scaffolds; adopt writes with the scaffold's writers.
+    assert running == {
+        "lint", "typecheck", "unit(target='harness')", "scaffold", "chart", "adopt-corpus",
+    }  # fmt: skip
     assert plan.decide(sel, reg, "scaffold").line == (
         "scaffold: affected: infra/harness/scaffold/new_service.py → scaffold code"
     )
@@ -335,7 +338,7 @@ def test_a_renamed_directory_reaches_its_component_from_both_paths(repo: Path):
     assert sel.paths[old] == [f"{old} → soil_health.backend (owned it at the base)"]
     assert sel.paths[new] == [f"{new} → soil_health.backend (owns it)"]
     assert sel.paths["services.json"] == [
-        "services.json → the registry (scaffold)",
+        "services.json → the registry (scaffold, chart, k8s, adopt-corpus)",
         "services.json → soil_health.backend (its entry changed)",
     ]
 
@@ -443,11 +446,16 @@ def test_the_command_prints_reasons_and_a_ci_plan(repo: Path):
     sel, reg = _select(repo)
     lines = plan.report(sel, reg, "github").splitlines()
     assert 'unit=["msp_mitra.backend"]' in lines
-    assert 'sessions=["build", "contract", "lint", "smoke", "unit"]' in lines
+    # security: the attacks reach every component; the cluster is left to the chart's inputs.
+    assert 'sessions=["build", "contract", "lint", "security", "smoke", "unit"]' in lines
     assert "docker=true" in lines
     data = json.loads(plan.report(sel, reg, "json"))
     assert data["sessions"]["unit(target='msp_mitra.backend')"]["run"] is True
     assert data["sessions"]["contract"]["targets"] == ["msp_mitra.backend"]
+    assert data["sessions"]["security"]["line"].startswith(
+        "security: affected: 2 components, the attacks reach every component (services/msp_mitra"
+    )
+    assert data["sessions"]["k8s"]["run"] is False
 
 
 def test_the_noxfile_imports_need_the_standard_library_alone():

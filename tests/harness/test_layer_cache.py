@@ -34,8 +34,9 @@ def test_the_stages_a_build_makes_come_heaviest_first(reg: registry.Registry):
     # The builder installs the requirements: its cache image is the one to follow.
     assert images.heaviest_first(ROOT, backend)[0] == "builder"
     frontend = _argv(reg.component("msp_mitra.frontend"), "static")
-    # `build` holds deps' npm ci and its own npm run build.
-    assert images.heaviest_first(ROOT, frontend) == ["build", "dev", "deps"]
+    # `server` is built FROM `build`, which holds deps' npm ci and its own npm run build (the
+    # classic builder builds every stage before the target, the Node server's too).
+    assert images.heaviest_first(ROOT, frontend) == ["server", "build", "dev", "deps"]
 
 
 def test_pull_passes_what_came_and_says_what_did_not(reg: registry.Registry):

@@ -241,7 +241,13 @@ def build(
     # Two at a time: cached builds are mostly the engine's waiting (context upload, layer
     # lookups), and two cold ones fit a 2-core machine. Results keep the registry's order.
     with ThreadPoolExecutor(max_workers=BUILD_WORKERS) as pool:
-        results = list(pool.map(one, comps))
+        try:
+            results = list(pool.map(one, comps))
+        except BaseException:
+            # An interrupt reaches this thread only: the other build would run on.
+            pool.shutdown(wait=False, cancel_futures=True)
+            proc.stop_running()
+            raise
     if prefix == IMAGE_PREFIX:
         record(root, results)
     return results
