@@ -23,6 +23,8 @@ COMPOSE_FILE = "docker-compose.yml"
 POSTGRES_PARTS = {"POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
 _UNITS = {"": 1, "k": 1000, "K": 1024, "Ki": 1024, "m": 10**6, "M": 2**20, "Mi": 2**20,
           "g": 10**9, "G": 2**30, "Gi": 2**30}  # fmt: skip
+# The kernel's tmpfs size= suffixes (memparse: binary, either case); compose passes them as is.
+_TMPFS_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 _DURATION = re.compile(r"^(\d+)(s|m)$")
 _HOST_RULE = re.compile(r"Host\(`([^`]+)`\)")
 
@@ -33,6 +35,28 @@ def memory_bytes(value: str | int) -> int:
     assert match, f"not a memory quantity: {value!r}"
     assert match.group(2) in _UNITS, f"unknown memory unit in {value!r}"
     return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def tmpfs_bytes(value: str | int) -> int:
+    """Bytes of a tmpfs size (16m: the kernel's binary units; a bare number is bytes)."""
+    match = re.fullmatch(r"([0-9]+)([kmgKMG]?)", str(value))
+    assert match, f"not a tmpfs size this check reads: {value!r} (a % of RAM has no fixed size)"
+    return int(match.group(1)) * _TMPFS_UNITS[match.group(2).lower()]
+
+
+def compose_tmpfs(service: dict[str, Any]) -> dict[str, int | None]:
+    """A compose service's tmpfs mounts: path -> size in bytes (None: unsized, half the RAM)."""
+    found: dict[str, int | None] = {}
+    entries = service.get("tmpfs") or []
+    for entry in [entries] if isinstance(entries, str) else entries:
+        path, _, options = entry.partition(":")
+        sizes = [o.split("=", 1)[1] for o in options.split(",") if o.startswith("size=")]
+        found[path] = tmpfs_bytes(sizes[-1]) if sizes else None
+    for volume in service.get("volumes") or []:
+        if isinstance(volume, dict) and volume.get("type") == "tmpfs":
+            size = (volume.get("tmpfs") or {}).get("size")
+            found[volume["target"]] = None if size is None else tmpfs_bytes(size)
+    return found
 
 
 def millicpu(value: str | int | float) -> int:
@@ -221,7 +245,8 @@ def limits(case: Case) -> list[str]:
 
 
 def mounts(case: Case) -> list[str]:
-    """Compose's read-only mounts at the same paths, compose's tmpfs /tmp, nothing else writable."""
+    """Compose's read-only mounts at the same paths; compose's tmpfs mounts as emptyDirs in
+    memory (a tmpfs is) with compose's size as their sizeLimit; nothing else writable."""
     problems = []
     for comp in case.enabled():
         volumes = case.compose[comp.compose_name].get("volumes") or []
@@ -234,11 +259,30 @@ def mounts(case: Case) -> list[str]:
         app = {p for p in read_only if p.startswith("/app/")}
         if app != want:
             problems.append(f"{comp.ref}: read-only mounts {sorted(app)}, compose {sorted(want)}")
-        tmpfs = set(case.compose[comp.compose_name].get("tmpfs") or [])
-        if writable != tmpfs:
+        tmpfs = compose_tmpfs(case.compose[comp.compose_name])
+        if writable != set(tmpfs):
             problems.append(
                 f"{comp.ref}: writable mounts {sorted(writable)}, compose tmpfs {sorted(tmpfs)}"
             )
+        volumes_ = {v["name"]: v for v in case.pod(comp).get("volumes", [])}
+        for mount in got:
+            if mount.get("readOnly") or mount["mountPath"] not in tmpfs:
+                continue
+            size = tmpfs[mount["mountPath"]]
+            empty = volumes_.get(mount["name"], {}).get("emptyDir")
+            limit = (empty or {}).get("sizeLimit")
+            if size is None:
+                problems.append(f"{comp.ref}: compose's tmpfs {mount['mountPath']} has no size")
+            elif (
+                empty is None
+                or empty.get("medium") != "Memory"
+                or limit is None
+                or memory_bytes(limit) != size
+            ):
+                problems.append(
+                    f"{comp.ref}: {mount['mountPath']} is {volumes_.get(mount['name'])}, expected "
+                    f"an emptyDir with medium Memory and sizeLimit {size} bytes (compose's tmpfs)"
+                )
     return problems
 
 

@@ -58,6 +58,19 @@ def _writable_models(objects):
         mount.pop("readOnly", None)
 
 
+def _volume(objects, deployment: str, name: str) -> dict[str, Any]:
+    spec = _deployment(objects, deployment)["spec"]["template"]["spec"]
+    return next(v for v in spec["volumes"] if v["name"] == name)
+
+
+def _tmp_bigger_than_composes(objects):
+    _volume(objects, "annadata-worker-worker", "tmp")["emptyDir"]["sizeLimit"] = "64Mi"
+
+
+def _tmp_on_disk(objects):
+    _volume(objects, "annadata-msp-mitra-frontend", "tmp")["emptyDir"].pop("medium")
+
+
 def _privileged(objects):
     _main(objects, "annadata-worker-worker")["securityContext"]["readOnlyRootFilesystem"] = False
 
@@ -104,35 +117,60 @@ def _no_redis(objects):
     ]
 
 
-BREAKS: dict[str, Callable[[list[dict[str, Any]]], None]] = {
-    "workloads": _drop_worker,
-    "images": _wrong_tag,
-    "services": _wrong_port,
-    "probes": _wrong_probe,
-    "env": _lost_env,
-    "limits": _wrong_limit,
-    "mounts": _writable_models,
-    "security": _privileged,
-    "routes": _wrong_host,
-    "api_versions": _new_pdb_on_old_cluster,
-    "network": _open_postgres,
-    "secrets": _literal_password,
-    "checkov_skips": _bare_skip,
-    "databases": _no_redis,
+Break = Callable[[list[dict[str, Any]]], None]
+BREAKS: dict[str, list[Break]] = {
+    "workloads": [_drop_worker],
+    "images": [_wrong_tag],
+    "services": [_wrong_port],
+    "probes": [_wrong_probe],
+    "env": [_lost_env],
+    "limits": [_wrong_limit],
+    "mounts": [_writable_models, _tmp_bigger_than_composes, _tmp_on_disk],
+    "security": [_privileged],
+    "routes": [_wrong_host],
+    "api_versions": [_new_pdb_on_old_cluster],
+    "network": [_open_postgres],
+    "secrets": [_literal_password],
+    "checkov_skips": [_bare_skip],
+    "databases": [_no_redis],
 }
+CASES = [(check, each) for check, breaks in sorted(BREAKS.items()) for each in breaks]
 
 
 def test_every_check_has_a_break():
     assert set(BREAKS) == set(conformance.CHECKS)
 
 
-@pytest.mark.parametrize("check", sorted(BREAKS))
-def test_check_catches_its_break(cases, check):
-    case: Case = cases[PROFILE]
-    assert conformance.CHECKS[check](case) == []
+def _broken(case: Case, damage: Break) -> Case:
     objects = copy.deepcopy(list(case.render.objects))
-    BREAKS[check](objects)
-    broken = dataclasses.replace(
+    damage(objects)
+    return dataclasses.replace(
         case, render=dataclasses.replace(case.render, objects=tuple(objects))
     )
-    assert conformance.CHECKS[check](broken) != []
+
+
+@pytest.mark.parametrize(("check", "damage"), CASES, ids=[f"{c}-{d.__name__}" for c, d in CASES])
+def test_check_catches_its_break(cases, check, damage):
+    case: Case = cases[PROFILE]
+    assert conformance.CHECKS[check](case) == []
+    assert conformance.CHECKS[check](_broken(case, damage)) != []
+
+
+def _compose_changed(case: Case, change: Callable[[dict[str, Any]], None]) -> Case:
+    compose = copy.deepcopy(case.compose)
+    change(compose)
+    return dataclasses.replace(case, compose=compose)
+
+
+def test_tmpfs_sizes_follow_compose(cases):
+    case: Case = cases[PROFILE]
+
+    def grow(compose: dict[str, Any]) -> None:
+        service = compose["soil_health-backend"]
+        service["tmpfs"] = [entry + ",size=32m" for entry in service["tmpfs"]]
+
+    assert conformance.mounts(_compose_changed(case, grow)) != []
+    assert conformance.tmpfs_bytes("16m") == conformance.memory_bytes("16Mi") == 16 * 2**20
+    assert conformance.compose_tmpfs({"tmpfs": ["/scratch:mode=1777,size=1g", "/run"]}) == {
+        "/scratch": 2**30, "/run": None,
+    }  # fmt: skip
