@@ -7,6 +7,7 @@ assert them one aspect at a time and the scaffold test can run them all on a cop
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -455,6 +456,77 @@ def databases(case: Case) -> list[str]:
     return problems
 
 
+def _redis_flags(argv: list[str]) -> dict[str, str]:
+    """`--name value` pairs of a redis-server command line (every flag used here takes one)."""
+    return {arg: argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg.startswith("--")}
+
+
+def _compose_redis_argv(service: dict[str, Any]) -> list[str]:
+    """Compose's redis command, unwrapped from its `sh -c` (there for the password variable)."""
+    command = service.get("command") or []
+    if isinstance(command, str):
+        command = shlex.split(command)
+    if command[:2] == ["sh", "-c"]:
+        command = shlex.split(command[2])
+    return list(command)
+
+
+def _secret_ref(container: dict[str, Any], name: str) -> dict[str, Any] | None:
+    for var in container.get("env", []):
+        if var["name"] == name:
+            ref: dict[str, Any] | None = var.get("valueFrom", {}).get("secretKeyRef")
+            return ref
+    return None
+
+
+def redis(case: Case) -> list[str]:
+    """The in-chart Redis as compose runs it: its password required, from the Secret its users
+    read; compose's flags (--maxmemory and its policy, no persistence), variables and limits."""
+    if case.values["redis"]["mode"] != "chart":
+        return []
+    found = case.objects("StatefulSet").get(case.name("redis"))
+    if found is None:
+        return []  # `databases` says it is missing
+    container = found["spec"]["template"]["spec"]["containers"][0]
+    compose = case.compose["redis"]
+    want = _redis_flags(_compose_redis_argv(compose))
+    got = _redis_flags([*container.get("command", []), *container.get("args", [])])
+    problems = []
+    if "--requirepass" not in want:
+        problems.append("compose's redis no longer says --requirepass")
+    password = re.fullmatch(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", got.get("--requirepass", ""))
+    ref = _secret_ref(container, password.group(1)) if password else None
+    if ref is None:
+        problems.append(
+            f"redis: --requirepass {got.get('--requirepass')!r}, expected $(VAR) of a variable "
+            "from a Secret"
+        )
+    others = {k: v for k, v in got.items() if k != "--requirepass"}
+    if others != {k: v for k, v in want.items() if k != "--requirepass"}:
+        problems.append(f"redis: flags {others}, compose's {want}")
+    names = {e["name"] for e in container.get("env", [])}
+    if names != set(compose.get("environment") or {}):
+        problems.append(f"redis: env {sorted(names)}, compose {sorted(compose['environment'])}")
+    # Compose's variables that carry the password (REDISCLI_AUTH: redis-cli and the probes).
+    for name, value in (compose.get("environment") or {}).items():
+        if "REDIS_PASSWORD" in str(value) and _secret_ref(container, name) != ref:
+            problems.append(f"redis: {name} is not the password's Secret key {ref}")
+    for comp in case.enabled():
+        if (
+            "redis" in comp.depends_on
+            and _secret_ref(case.container(comp), "REDIS_PASSWORD") != ref
+        ):
+            problems.append(f"{comp.ref}: REDIS_PASSWORD is not Redis's own Secret key {ref}")
+    limits_ = compose["deploy"]["resources"]["limits"]
+    have = container["resources"]["limits"]
+    if (millicpu(have["cpu"]), memory_bytes(have["memory"])) != (
+        millicpu(limits_["cpus"]),
+        memory_bytes(limits_["memory"]),
+    ):
+        problems.append(f"redis: limits {have}, compose {limits_}")
+    return problems
+
+
 CHECKS: dict[str, Callable[[Case], list[str]]] = {
     "workloads": workloads,
     "images": images,
@@ -470,6 +542,7 @@ CHECKS: dict[str, Callable[[Case], list[str]]] = {
     "secrets": secrets,
     "checkov_skips": checkov_skips,
     "databases": databases,
+    "redis": redis,
 }
 
 

@@ -117,6 +117,32 @@ def _no_redis(objects):
     ]
 
 
+def _redis_args(objects) -> list[str]:
+    redis = next(
+        o
+        for o in objects
+        if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "annadata-redis"
+    )
+    args: list[str] = redis["spec"]["template"]["spec"]["containers"][0]["args"]
+    return args
+
+
+def _redis_without_password(objects):
+    args = _redis_args(objects)
+    del args[args.index("--requirepass") : args.index("--requirepass") + 2]
+
+
+def _redis_unbounded(objects):
+    args = _redis_args(objects)
+    del args[args.index("--maxmemory") : args.index("--maxmemory") + 2]
+
+
+def _redis_password_elsewhere(objects):
+    for var in _main(objects, "annadata-worker-worker")["env"]:
+        if var["name"] == "REDIS_PASSWORD":
+            var["valueFrom"]["secretKeyRef"]["name"] = "another-secret"
+
+
 Break = Callable[[list[dict[str, Any]]], None]
 BREAKS: dict[str, list[Break]] = {
     "workloads": [_drop_worker],
@@ -133,6 +159,7 @@ BREAKS: dict[str, list[Break]] = {
     "secrets": [_literal_password],
     "checkov_skips": [_bare_skip],
     "databases": [_no_redis],
+    "redis": [_redis_without_password, _redis_unbounded, _redis_password_elsewhere],
 }
 CASES = [(check, each) for check, breaks in sorted(BREAKS.items()) for each in breaks]
 
@@ -174,3 +201,14 @@ def test_tmpfs_sizes_follow_compose(cases):
     assert conformance.compose_tmpfs({"tmpfs": ["/scratch:mode=1777,size=1g", "/run"]}) == {
         "/scratch": 2**30, "/run": None,
     }  # fmt: skip
+
+
+def test_redis_follows_composes_command(cases):
+    case: Case = cases[PROFILE]
+
+    def loosen(compose: dict[str, Any]) -> None:
+        compose["redis"]["command"][-1] = compose["redis"]["command"][-1].replace(
+            "noeviction", "allkeys-lru"
+        )
+
+    assert conformance.redis(_compose_changed(case, loosen)) != []

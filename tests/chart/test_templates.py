@@ -132,6 +132,10 @@ def test_in_chart_databases_are_found_through_service_variables(cases):
         worker["REDIS_URL"]["value"]
         == "redis://$(ANNADATA_REDIS_SERVICE_HOST):$(ANNADATA_REDIS_SERVICE_PORT)/0"
     )
+    # The Secret the harness generates for the test cluster (harness.k8s.release).
+    assert worker["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "annadata-test-redis", "key": "REDIS_PASSWORD",
+    }  # fmt: skip
 
 
 def test_external_databases_come_from_existing_secrets(cases):
@@ -145,6 +149,10 @@ def test_external_databases_come_from_existing_secrets(cases):
     assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"] == {
         "name": "annadata-redis",
         "key": "REDIS_URL",
+    }
+    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "annadata-redis",
+        "key": "REDIS_PASSWORD",
     }
 
 
