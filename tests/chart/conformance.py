@@ -22,6 +22,17 @@ from harness.registry import Component
 COMPOSE_FILE = "docker-compose.yml"
 # Compose gives msp_mitra Postgres as parts; with an external database it is one URL instead.
 POSTGRES_PARTS = {"POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
+# services.json's infrastructure the chart can run itself (mode `chart`, for test clusters) ...
+IN_CHART_INFRA = ("postgres", "redis")
+# ... and what exists only in compose, with why. A new infrastructure entry must be one or the
+# other (the `databases` check fails until it is).
+COMPOSE_ONLY_INFRA = {
+    # Kubernetes routes with an Ingress and the cluster's own controller (values `ingress`).
+    "traefik": "the Ingress controller replaces it",
+    # There is no Docker socket in a Kubernetes pod to protect: an Ingress controller reads the
+    # API server with its service account, never the container engine.
+    "socket_proxy": "there is no Docker socket in Kubernetes",
+}
 _UNITS = {"": 1, "k": 1000, "K": 1024, "Ki": 1024, "m": 10**6, "M": 2**20, "Mi": 2**20,
           "g": 10**9, "G": 2**30, "Gi": 2**30}  # fmt: skip
 # The kernel's tmpfs size= suffixes (memparse: binary, either case); compose passes them as is.
@@ -365,42 +376,60 @@ def api_versions(case: Case) -> list[str]:
     ]
 
 
+def _in_release(peer: dict[str, Any]) -> bool:
+    """A peer that selects the release's own pods: a podSelector alone (with a namespaceSelector
+    or an ipBlock beside it, it selects pods or addresses elsewhere)."""
+    return set(peer) == {"podSelector"}
+
+
 def _selected(peers: list[dict[str, Any]]) -> set[str]:
     return {
-        p["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        p["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/component", "?")
         for p in peers
-        if "podSelector" in p
+        if _in_release(p)
     }
 
 
+def compose_networks(case: Case, name: str) -> set[str]:
+    """The compose networks a service joins (compose's `default` when it names none)."""
+    networks = case.compose[name].get("networks") or ["default"]
+    return set(networks)
+
+
+def _peers(rules: list[dict[str, Any]], side: str) -> set[str]:
+    return set().union(*(_selected(r.get(side, [])) for r in rules)) if rules else set()
+
+
+def _outside(rules: list[dict[str, Any]]) -> bool:
+    """Whether any rule lets in peers that are not the release's pods (the Ingress controller);
+    a rule with no `from` lets in everyone."""
+    return any(not r.get("from") or not all(_in_release(peer) for peer in r["from"]) for r in rules)
+
+
 def network(case: Case) -> list[str]:
-    """Each component is reached by what depends on it and reaches only what it depends on."""
+    """Compose's split by need: each component is reached by what depends on it and reaches
+    only what it depends on; in-chart Postgres and Redis are reached only by their users and
+    reach nothing; no allowed pair is one compose's networks keep apart; only what compose's
+    Traefik routes to is reachable from outside the release."""
     policies = case.objects("NetworkPolicy")
     if not case.values["networkPolicy"]["enabled"]:
         return [f"NetworkPolicy {n} rendered while disabled" for n in policies]
     problems = []
     enabled = case.enabled()
+    allowed: set[tuple[str, str]] = set()
     for comp in enabled:
         policy = policies.get(case.name(comp.compose_name))
         if policy is None:
             problems.append(f"{comp.ref}: no NetworkPolicy")
             continue
         spec = policy["spec"]
-        sources = (
-            set().union(*(_selected(r.get("from", [])) for r in spec["ingress"]))
-            if spec["ingress"]
-            else set()
-        )
+        sources = _peers(spec["ingress"], "from")
         want_sources = {o.compose_name for o in enabled if comp.ref in o.depends_on}
         if sources != want_sources:
             problems.append(
                 f"{comp.ref}: reachable from {sorted(sources)}, expected {sorted(want_sources)}"
             )
-        targets = (
-            set().union(*(_selected(r.get("to", [])) for r in spec["egress"]))
-            if spec["egress"]
-            else set()
-        )
+        targets = _peers(spec["egress"], "to")
         want_targets = {d.replace(".", "-") for d in comp.depends_on if "." in d}
         want_targets |= {
             d for d in comp.depends_on if "." not in d and case.values[d]["mode"] == "chart"
@@ -409,6 +438,40 @@ def network(case: Case) -> list[str]:
             problems.append(
                 f"{comp.ref}: reaches {sorted(targets)}, expected {sorted(want_targets)}"
             )
+        labels = case.compose[comp.compose_name].get("labels") or {}
+        if _outside(spec["ingress"]) and str(labels.get("traefik.enable")).lower() != "true":
+            problems.append(f"{comp.ref}: reachable from outside, but compose routes nothing to it")
+        allowed |= {(s, comp.compose_name) for s in sources}
+        allowed |= {(comp.compose_name, t) for t in targets}
+    for infra in IN_CHART_INFRA:
+        if case.values[infra]["mode"] != "chart":
+            continue
+        policy = policies.get(case.name(infra))
+        if policy is None:
+            problems.append(f"{infra}: no NetworkPolicy")
+            continue
+        spec = policy["spec"]
+        sources = _peers(spec.get("ingress") or [], "from")
+        want_sources = {o.compose_name for o in enabled if infra in o.depends_on}
+        if sources != want_sources or _outside(spec.get("ingress") or []):
+            problems.append(
+                f"{infra}: reachable from {spec.get('ingress')}, expected {sorted(want_sources)} "
+                "only"
+            )
+        if spec.get("egress") != [] or "Egress" not in spec.get("policyTypes", []):
+            problems.append(f"{infra}: reaches {spec.get('egress')}, expected nothing")
+        allowed |= {(s, infra) for s in sources}
+    # The chart is never more open than compose: every pair it allows shares a compose network.
+    for source, target in sorted(allowed):
+        if target in case.compose and source in case.compose:
+            if not compose_networks(case, source) & compose_networks(case, target):
+                problems.append(
+                    f"{source} reaches {target}, which compose's networks keep apart "
+                    f"({sorted(compose_networks(case, source))} and "
+                    f"{sorted(compose_networks(case, target))})"
+                )
+        else:
+            problems.append(f"{source} reaches {target}, which compose does not run")
     deny = policies.get(f"{chart.RELEASE}-default-deny")
     if deny is None or deny["spec"].get("ingress") or deny["spec"].get("egress"):
         problems.append("no default-deny NetworkPolicy for the release")
@@ -444,10 +507,16 @@ def checkov_skips(case: Case) -> list[str]:
 
 
 def databases(case: Case) -> list[str]:
-    """Postgres and Redis StatefulSets exactly when their mode is `chart`."""
-    problems = []
+    """Postgres and Redis StatefulSets exactly when their mode is `chart`; every other
+    infrastructure entry is one compose alone runs (COMPOSE_ONLY_INFRA says why)."""
+    problems = [
+        f"infrastructure {name} in services.json is neither run by the chart nor compose-only: "
+        "add it to the chart or to COMPOSE_ONLY_INFRA with why"
+        for name in case.reg.infrastructure
+        if name not in IN_CHART_INFRA and name not in COMPOSE_ONLY_INFRA
+    ]
     sets = case.objects("StatefulSet")
-    for infra in ("postgres", "redis"):
+    for infra in IN_CHART_INFRA:
         present = case.name(infra) in sets
         if present != (case.values[infra]["mode"] == "chart"):
             problems.append(

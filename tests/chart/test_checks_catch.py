@@ -95,6 +95,40 @@ def _open_postgres(objects):
     ]
 
 
+def _policy(objects, name: str) -> dict[str, Any]:
+    return next(
+        o for o in objects if o["kind"] == "NetworkPolicy" and o["metadata"]["name"] == name
+    )
+
+
+def _redis_from_a_frontend(objects):
+    peers = _policy(objects, "annadata-redis")["spec"]["ingress"][0]["from"]
+    peers.append(
+        {"podSelector": {"matchLabels": {"app.kubernetes.io/component": "msp_mitra-frontend"}}}
+    )
+
+
+def _worker_from_outside(objects):
+    _policy(objects, "annadata-worker-worker")["spec"]["ingress"] = [
+        {
+            "from": [
+                {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "traefik"}}}
+            ]
+        }
+    ]
+
+
+def _redis_from_anywhere(objects):
+    # An ingress rule without `from` lets in every source, in-cluster or not.
+    _policy(objects, "annadata-redis")["spec"]["ingress"].append({"ports": [{"port": "redis"}]})
+
+
+def _postgres_from_another_namespace(objects):
+    # A podSelector beside a namespaceSelector selects pods of other namespaces too.
+    peers = _policy(objects, "annadata-postgres")["spec"]["ingress"][0]["from"]
+    peers[0]["namespaceSelector"] = {}
+
+
 def _literal_password(objects):
     container = _main(objects, "annadata-msp-mitra-backend")
     for var in container["env"]:
@@ -155,7 +189,13 @@ BREAKS: dict[str, list[Break]] = {
     "security": [_privileged],
     "routes": [_wrong_host],
     "api_versions": [_new_pdb_on_old_cluster],
-    "network": [_open_postgres],
+    "network": [
+        _open_postgres,
+        _redis_from_a_frontend,
+        _redis_from_anywhere,
+        _postgres_from_another_namespace,
+        _worker_from_outside,
+    ],
     "secrets": [_literal_password],
     "checkov_skips": [_bare_skip],
     "databases": [_no_redis],
@@ -189,6 +229,17 @@ def _compose_changed(case: Case, change: Callable[[dict[str, Any]], None]) -> Ca
     return dataclasses.replace(case, compose=compose)
 
 
+def test_network_follows_composes_networks(cases):
+    """A pair the chart allows that compose's networks keep apart is caught, even when
+    services.json says one depends on the other."""
+    case: Case = cases[PROFILE]
+
+    def split(compose: dict[str, Any]) -> None:
+        compose["msp_mitra-backend"]["networks"] = ["msp_mitra"]
+
+    assert conformance.network(_compose_changed(case, split)) != []
+
+
 def test_tmpfs_sizes_follow_compose(cases):
     case: Case = cases[PROFILE]
 
@@ -212,3 +263,12 @@ def test_redis_follows_composes_command(cases):
         )
 
     assert conformance.redis(_compose_changed(case, loosen)) != []
+
+
+def test_an_unplaced_infrastructure_entry_is_caught(cases):
+    """services.json infrastructure is run by the chart or compose-only, never forgotten."""
+    case: Case = cases[PROFILE]
+    infra = dict(case.reg.infrastructure)
+    infra["minio"] = infra["redis"]
+    changed = dataclasses.replace(case, reg=dataclasses.replace(case.reg, infrastructure=infra))
+    assert any("minio" in p for p in conformance.databases(changed))
