@@ -139,9 +139,10 @@ def run(
                 spec_at(root, base, rel)
     # Static and quick: before any image is built, so it holds offline too.
     unanswered = {} if update else frontend_calls.problems(root, reg, base)
-    # Offline only the backends' images are needed (drift); live starts the backends and
-    # what they depend on (frontends and the worker are not under contract).
-    wanted = backends if offline or update else smoke.with_dependencies(reg, backends)
+    # Offline only the backends' images are needed (drift); live starts the backends, the
+    # workers that take their jobs, and what those depend on (frontends are not under contract).
+    live_set = [*backends, *job_takers(reg, backends)]
+    wanted = backends if offline or update else smoke.with_dependencies(reg, live_set)
     prepared = prepare(root, reg, wanted, allow_provision=allow_provision, say=say)
     results = {c.service: ContractResult(c.service, frontend=unanswered.get(c.service, []))
                for c in backends}  # fmt: skip
@@ -170,7 +171,7 @@ def run(
             result.breaking, result.accepted = found
 
     if not offline:
-        _live(root, reg, backends, results, prepared, thorough, keep, say)
+        _live(root, reg, backends, live_set, results, prepared, thorough, keep, say)
     _print_report(results, base, was_live=not offline, say=say)
     _record(root, results)
     return 0 if all(r.ok for r in results.values()) else 1
@@ -184,10 +185,23 @@ def _stale(root: Path, rel: str, generated: dict[str, Any]) -> bool:
         return True
 
 
+def job_takers(
+    reg: registry.Registry, backends: Sequence[registry.Component]
+) -> list[registry.Component]:
+    """The workers sharing a queue (an infrastructure dependency) with one of backends.
+
+    A backend that queues jobs answers 503 while no worker is there to take them: its
+    contract holds only with one running.
+    """
+    queues = {d for b in backends for d in b.depends_on if d in reg.infrastructure}
+    return [w for w in reg.components("worker") if queues & set(w.depends_on)]
+
+
 def _live(
     root: Path,
     reg: registry.Registry,
     backends: Sequence[registry.Component],
+    started: Sequence[registry.Component],
     results: dict[str, ContractResult],
     prepared: Prepared,
     thorough: bool,
@@ -199,7 +213,7 @@ def _live(
     stack = smoke.stack_for(
         root, reg, project=project, profiles=None, tag=prepared.tag,
         image_env=prepared.image_env, report_dir=directory / project,
-        services=[c.compose_name for c in backends], say=say,
+        services=[c.compose_name for c in started], say=say,
     )  # fmt: skip
     examples = live.THOROUGH_EXAMPLES if thorough else live.DEFAULT_EXAMPLES
     with stack:
