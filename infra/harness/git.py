@@ -101,3 +101,30 @@ def show(root: Path, ref: str, path: str, run: proc.Runner = proc.run) -> str | 
     """The file at ref, or None when it did not exist there."""
     done = _git(root, "show", f"{ref}:{path}", run=run)
     return done.stdout if done.ok else None
+
+
+def merge_base(root: Path, ref: str, head: str = "HEAD", run: proc.Runner = proc.run) -> str | None:
+    """The best common ancestor of ref and head, or None when they share none."""
+    done = _git(root, "merge-base", ref, head, run=run)
+    return done.stdout.strip() if done.ok and done.stdout.strip() else None
+
+
+def changed_files(
+    root: Path, base: str, head: str | None = None, run: proc.Runner = proc.run
+) -> list[str]:
+    """Paths that differ between commit base and head, or the work tree when head is None.
+
+    The work tree counts committed, staged, unstaged and untracked (not ignored) changes.
+    A rename lists both its old and its new path.
+    """
+    argv = ["diff", "--name-only", "--no-renames", "-z", base, *([head] if head else [])]
+    done = _git(root, *argv, run=run)
+    if not done.ok:
+        raise HarnessError(
+            f"git diff {base} {head or '(work tree)'} failed in {root}: {done.last_error_line()}"
+        )
+    names = [name for name in done.stdout.split("\0") if name]
+    if head is None:
+        untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", run=run)
+        names += [name for name in untracked.stdout.split("\0") if name]
+    return sorted(set(names))

@@ -48,6 +48,7 @@ HARNESS_LOCKS: dict[str, tuple[str, ...]] = {
     "corpus": ("test", "lint"),
     "hooks": ("hooks", "nox"),
     "docker": ("docker",),
+    "stack": ("docker", "nox"),
     "contract": ("contract",),
     "scaffold": ("test", "lint", "nox"),
     "nox": ("nox",),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,26 +86,60 @@ def run(
     if memory_mb:
         command = [sys.executable, "-c", _LIMIT_THEN_EXEC, str(memory_mb), *command]
     environment = dict(env) if env is not None else None
+    options = {"env": environment, "start_new_session": shielded, "cwd": cwd, "text": True}
     try:
         if log is not None:
             files.make_dir(log.parent, "log directory")
             with log.open("w", encoding="utf-8") as sink:
-                logged = subprocess.run(
-                    command, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
-                    text=True, timeout=timeout, check=False, env=environment,
-                    start_new_session=shielded, cwd=cwd,
+                code, _, _ = _tracked(
+                    command, None, timeout, stdin=subprocess.DEVNULL, stdout=sink,
+                    stderr=subprocess.STDOUT, **options,
                 )  # fmt: skip
             tail = log.read_text(encoding="utf-8", errors="replace")[-4096:]
-            return Result(tuple(argv), logged.returncode, "", tail)
-        done = subprocess.run(
-            command, input=stdin, capture_output=capture, text=True, timeout=timeout,
-            check=False, env=environment, start_new_session=shielded, cwd=cwd,
-        )  # fmt: skip
+            return Result(tuple(argv), code, "", tail)
+        pipe = subprocess.PIPE if capture else None
+        stdin_pipe = subprocess.PIPE if stdin is not None else None
+        code, out, err = _tracked(
+            command, stdin, timeout, stdin=stdin_pipe, stdout=pipe, stderr=pipe, **options
+        )
     except (FileNotFoundError, PermissionError):
         return Result(tuple(argv), NOT_FOUND, "", f"{argv[0]}: command not found")
     except subprocess.TimeoutExpired:
         return Result(tuple(argv), TIMED_OUT, "", f"{argv[0]}: no answer within {timeout}s")
-    return Result(tuple(argv), done.returncode, done.stdout or "", done.stderr or "")
+    return Result(tuple(argv), code, out or "", err or "")
+
+
+# Commands running now that an interrupt of the main thread must stop: Ctrl-C raises there
+# only, and a command a worker thread runs (builds run two at a time) would outlive it.
+_RUNNING: set[subprocess.Popen[str]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _tracked(
+    command: list[str], feed: str | None, timeout: float | None, **popen: object
+) -> tuple[int, str | None, str | None]:
+    """subprocess.run's wait-and-kill, with the process listed in _RUNNING while it runs."""
+    with subprocess.Popen(command, **popen) as process:  # type: ignore[call-overload]
+        with _RUNNING_LOCK:
+            _RUNNING.add(process)
+        try:
+            out, err = process.communicate(feed, timeout=timeout)
+        except BaseException:
+            process.kill()
+            process.wait()
+            raise
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(process)
+        return process.returncode, out, err
+
+
+def stop_running() -> None:
+    """Kill every command that run() has going, in any thread (after an interrupt)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        process.kill()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

@@ -1,19 +1,24 @@
-"""The service registry (services.json): load, validate against its schema, and query."""
+"""The service registry (services.json): load, validate against its schema, and query.
+
+Importable with the standard library alone (jsonschema and ruamel, through safeload, are
+imported when a registry is loaded): the noxfile reads the registry with `parse`.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
-
-from harness import paths, safeload, yamlpos
+from harness import paths, yamlpos
 from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 KINDS = ("backend", "frontend", "worker")
 # Frontends: built and served by nginx, or a Node server (Next.js `next start`).
@@ -178,6 +183,8 @@ class Registry:
 
 def load(root: Path | None = None, path: Path | None = None) -> Registry:
     """Load and validate services.json; raise HarnessError with file:line on the first problem."""
+    from harness import safeload
+
     root = root or paths.repo_root()
     path = path or root / paths.REGISTRY_FILE
     text = safeload.read_text(path, "service registry", where=path.name)
@@ -188,8 +195,18 @@ def load(root: Path | None = None, path: Path | None = None) -> Registry:
     return registry
 
 
+def parse(path: Path, text: str) -> Registry:
+    """The registry in text, unchecked, for the noxfile (standard library only); `load` checks.
+
+    Malformed text raises ValueError, KeyError, TypeError or AttributeError.
+    """
+    return _build(path, json.loads(text))
+
+
 def schema(root: Path) -> dict[str, Any]:
     """The registry's JSON Schema."""
+    from harness import safeload
+
     schema_path = root / paths.REGISTRY_SCHEMA
     try:
         return dict(json.loads(safeload.read_text(schema_path, "registry schema")))
@@ -202,6 +219,8 @@ def _ecma_pattern(
 ) -> Iterator[ValidationError]:
     # JSON Schema patterns are ECMA-262, where `$` matches only at the very end; Python's
     # `$` also matches before a final newline, which let "soil_health\n" through.
+    from jsonschema.exceptions import ValidationError
+
     if validator.is_type(instance, "string") and not re.search(
         _END_ANCHOR.sub(r"\\Z", pattern), instance
     ):
@@ -210,17 +229,27 @@ def _ecma_pattern(
 
 # An unescaped `$` outside a character class (the schema's patterns use no classes with `$`).
 _END_ANCHOR = re.compile(r"(?<!\\)\$")
-Validator = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
-    jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
-)
+
+
+@functools.cache
+def _validator_class() -> Any:
+    import jsonschema
+
+    return jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"pattern": _ecma_pattern}
+    )
 
 
 def validator(schema_part: dict[str, Any]) -> Any:
     """A validator for (part of) the registry schema, with ECMA-262 pattern semantics."""
-    return Validator(schema_part)
+    return _validator_class()(schema_part)
 
 
 def _check_schema(path: Path, text: str, data: Any, full: dict[str, Any]) -> None:
+    from jsonschema.exceptions import best_match
+
+    from harness import safeload
+
     errors = list(validator(full).iter_errors(data))
     if not errors:
         return
@@ -282,7 +311,7 @@ def _known_keys(error: ValidationError, full: dict[str, Any]) -> set[str]:
     return known
 
 
-def parse(path: Path, data: dict[str, Any]) -> Registry:
+def from_data(path: Path, data: dict[str, Any]) -> Registry:
     """A Registry from already validated data (adopt builds one before writing the file)."""
     return _build(path, data)
 
@@ -321,6 +350,8 @@ def _build(path: Path, data: dict[str, Any]) -> Registry:
 
 
 def _check_semantics(registry: Registry, root: Path, text: str) -> None:
+    from harness import safeload
+
     for problem in _semantic_problems(registry, root):
         key_path, message = problem
         line = yamlpos.line_at(safeload.document(text), key_path)

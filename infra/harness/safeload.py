@@ -4,6 +4,8 @@ Config files here are a few kilobytes. A file that is not a regular file (a syml
 /dev/zero), megabytes long, not UTF-8, nested thousands of levels deep, or a YAML "billion
 laughs" whose aliases expand a few lines into gigabytes (`docker compose config` grew to
 23 GB on one) gets one line naming the file and what to do, never a traceback or a hang.
+ruamel is imported where YAML is read: the file reads need the standard library alone (the
+noxfile's selection reads through them).
 """
 
 from __future__ import annotations
@@ -13,18 +15,12 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import (
-    AliasEvent,
-    CollectionEndEvent,
-    CollectionStartEvent,
-    ScalarEvent,
-)
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import HarnessError
+
+if TYPE_CHECKING:
+    from ruamel.yaml.error import MarkedYAMLError
 
 # Far above any real config (the compose file is ~20 kB and ~1,500 nodes once expanded).
 MAX_BYTES = 1024 * 1024
@@ -85,6 +81,10 @@ def check_yaml(text: str, where: str) -> None:
     Counted on the parser's events, so nothing is expanded: an alias adds the size its
     anchor's node had when it was defined.
     """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
     sizes: dict[str, int] = {}
     # One frame per open collection: [anchor, nodes so far].
     frames: list[list[Any]] = [[None, 0]]
@@ -138,6 +138,9 @@ def yaml_error(exc: MarkedYAMLError, where: str) -> HarnessError:
 
 def load_yaml(path: Path, where: str | None = None) -> Any:
     """A YAML file as round-trip data (line numbers kept), after the checks above."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     where = where or str(path)
     text = read_text(path, "YAML file")
     check_yaml(text, where)
@@ -183,6 +186,9 @@ class _DuplicateKey(Exception):
 
 def _duplicate_line(text: str, key: str) -> int:
     """The line of the second occurrence, from the YAML parser's marks (JSON is YAML)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -195,6 +201,9 @@ def _duplicate_line(text: str, key: str) -> int:
 
 def document(text: str) -> Any:
     """JSON or YAML text as round-trip data for line lookups; None when it does not parse."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         return YAML(typ="rt").load(text)
     except (YAMLError, RecursionError):

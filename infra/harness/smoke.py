@@ -18,6 +18,7 @@ from harness.docker import compose
 from harness.docker.prepare import prepare
 from harness.docker.stack import Stack, StackError
 from harness.errors import HarnessError
+from harness.selection import plan
 
 PROJECT_PREFIX = "annadata-smoke"
 TIMINGS_FILE = "timings.json"
@@ -47,13 +48,14 @@ def stack_for(
     image_env: Mapping[str, str],
     wait_timeout: int = DEFAULT_WAIT_TIMEOUT,
     report_dir: Path | None = None,
+    services: Sequence[str] = (),
     say: Callable[[str], None] = print,
 ) -> Stack:
     """The smoke stack: docker-compose.yml, .env.example, then this run's own env file.
 
     The run env names the images built for this run (tag), the third-party images
     (image_env: the stand-ins in no-registry mode), and fresh Postgres and Redis passwords
-    (so nothing relies on the sample's).
+    (so nothing relies on the sample's). services: start only these (and their dependencies).
     """
     run_env = {
         "ANNADATA_TAG": tag,
@@ -72,8 +74,23 @@ def stack_for(
         run_env=run_env,
         profiles=chosen,
         wait_timeout=wait_timeout,
+        services=services,
         say=say,
     )
+
+
+def with_dependencies(
+    reg: registry.Registry, comps: Sequence[registry.Component]
+) -> list[registry.Component]:
+    """comps and the components they depend on (compose starts those too), in registry order."""
+    wanted = {c.ref for c in comps}
+    queue = list(wanted)
+    while queue:
+        for dep in reg.component(queue.pop()).depends_on:
+            if dep not in wanted and dep not in reg.infrastructure:
+                wanted.add(dep)
+                queue.append(dep)
+    return [c for c in reg.components() if c.ref in wanted]
 
 
 def wait_for_routes(
@@ -84,7 +101,12 @@ def wait_for_routes(
     `up --wait` returns when containers are healthy; Traefik adds their routes a moment
     later, so the suite waits for that condition instead of racing it.
     """
-    expected = {f"{c.compose_name}@docker" for c in reg.active(profiles) if c.route_host}
+    running = set(stack.expected_services())
+    expected = {
+        f"{c.compose_name}@docker"
+        for c in reg.active(profiles)
+        if c.route_host and c.compose_name in running
+    }
     port = stack.host_port("traefik", reg.infrastructure["traefik"].ports["dashboard"])
     url = f"http://127.0.0.1:{port}/api/http/routers"
     started = time.monotonic()
@@ -114,11 +136,13 @@ def run(
     keep: bool,
     wait_timeout: int,
     pytest_args: Sequence[str] = (),
+    affected: plan.Request | None = None,
     allow_provision: bool = True,
     say: Callable[[str], None] = print,
     suite: str = SUITE,
 ) -> int:
-    """Prepare the active components' images, run the suite; print per-stage timings."""
+    """Prepare the checked components' images (affected: the selected ones), run the suite;
+    print per-stage timings."""
     for arg in pytest_args:
         if arg.split("=", 1)[0] in RESERVED_OPTIONS:
             raise HarnessError(
@@ -129,12 +153,23 @@ def run(
     import pytest
 
     reg = registry.load(root)
-    prepared = prepare(root, reg, reg.active(profiles), allow_provision=allow_provision, say=say)
+    chosen = reg.active(profiles)
     name = Path(suite).name
+    argv = [suite, "-p", "no:anyio", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    if affected is not None:
+        decided = plan.decide(plan.select(root, affected, reg), reg, name)
+        say(decided.line)
+        if not decided.run:
+            return 0
+        if decided.targets is not None:
+            chosen = [c for c in chosen if c.ref in decided.targets]
+            argv += [arg for c in chosen for arg in ("--component", c.ref)]
+    images = with_dependencies(reg, chosen)
+    prepared = prepare(root, reg, images, allow_provision=allow_provision, say=say)
     project = compose.unique_name(f"annadata-{name}")
     # -p no:anyio: httpx imported it already, and the suite does not use it.
-    argv = [suite, "-p", "no:anyio", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
-    argv += ["--project-name", project, "--image-tag", prepared.tag]
+    # --build: a kept test may `need` a component beyond the chosen ones; the suite builds it.
+    argv += ["--project-name", project, "--image-tag", prepared.tag, "--build"]
     argv += [f"--junitxml={reports.junit(root, name)}"]
     argv += ["--wait-timeout", str(wait_timeout)]
     for profile in profiles or ():
@@ -142,7 +177,10 @@ def run(
     if keep:
         argv.append("--keep")
     status = int(pytest.main([*argv, *pytest_args]))
-    timings = {**prepared.timings, **_suite_timings(reports.smoke_run(root, project))}
+    measured = _suite_timings(reports.smoke_run(root, project))
+    # The suite's own builds (a needed component) add to this run's.
+    timings = {**measured, **prepared.timings}
+    timings["build"] = prepared.timings.get("build", 0.0) + measured.get("build", 0.0)
     say(timings_table(timings))
     return status
 

@@ -7,6 +7,7 @@ assert them one aspect at a time and the scaffold test can run them all on a cop
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,21 @@ from harness.registry import Component
 COMPOSE_FILE = "docker-compose.yml"
 # Compose gives msp_mitra Postgres as parts; with an external database it is one URL instead.
 POSTGRES_PARTS = {"POSTGRES_HOST", "POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"}
+# services.json's infrastructure the chart can run itself (mode `chart`, for test clusters) ...
+IN_CHART_INFRA = ("postgres", "redis")
+# ... and what exists only in compose, with why. A new infrastructure entry must be one or the
+# other (the `databases` check fails until it is).
+COMPOSE_ONLY_INFRA = {
+    # Kubernetes routes with an Ingress and the cluster's own controller (values `ingress`).
+    "traefik": "the Ingress controller replaces it",
+    # There is no Docker socket in a Kubernetes pod to protect: an Ingress controller reads the
+    # API server with its service account, never the container engine.
+    "socket_proxy": "there is no Docker socket in Kubernetes",
+}
 _UNITS = {"": 1, "k": 1000, "K": 1024, "Ki": 1024, "m": 10**6, "M": 2**20, "Mi": 2**20,
           "g": 10**9, "G": 2**30, "Gi": 2**30}  # fmt: skip
+# The kernel's tmpfs size= suffixes (memparse: binary, either case); compose passes them as is.
+_TMPFS_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 _DURATION = re.compile(r"^(\d+)(s|m)$")
 _HOST_RULE = re.compile(r"Host\(`([^`]+)`\)")
 
@@ -33,6 +47,28 @@ def memory_bytes(value: str | int) -> int:
     assert match, f"not a memory quantity: {value!r}"
     assert match.group(2) in _UNITS, f"unknown memory unit in {value!r}"
     return int(float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def tmpfs_bytes(value: str | int) -> int:
+    """Bytes of a tmpfs size (16m: the kernel's binary units; a bare number is bytes)."""
+    match = re.fullmatch(r"([0-9]+)([kmgKMG]?)", str(value))
+    assert match, f"not a tmpfs size this check reads: {value!r} (a % of RAM has no fixed size)"
+    return int(match.group(1)) * _TMPFS_UNITS[match.group(2).lower()]
+
+
+def compose_tmpfs(service: dict[str, Any]) -> dict[str, int | None]:
+    """A compose service's tmpfs mounts: path -> size in bytes (None: unsized, half the RAM)."""
+    found: dict[str, int | None] = {}
+    entries = service.get("tmpfs") or []
+    for entry in [entries] if isinstance(entries, str) else entries:
+        path, _, options = entry.partition(":")
+        sizes = [o.split("=", 1)[1] for o in options.split(",") if o.startswith("size=")]
+        found[path] = tmpfs_bytes(sizes[-1]) if sizes else None
+    for volume in service.get("volumes") or []:
+        if isinstance(volume, dict) and volume.get("type") == "tmpfs":
+            size = (volume.get("tmpfs") or {}).get("size")
+            found[volume["target"]] = None if size is None else tmpfs_bytes(size)
+    return found
 
 
 def millicpu(value: str | int | float) -> int:
@@ -221,7 +257,8 @@ def limits(case: Case) -> list[str]:
 
 
 def mounts(case: Case) -> list[str]:
-    """Compose's read-only mounts at the same paths, compose's tmpfs /tmp, nothing else writable."""
+    """Compose's read-only mounts at the same paths; compose's tmpfs mounts as emptyDirs in
+    memory (a tmpfs is) with compose's size as their sizeLimit; nothing else writable."""
     problems = []
     for comp in case.enabled():
         volumes = case.compose[comp.compose_name].get("volumes") or []
@@ -234,11 +271,30 @@ def mounts(case: Case) -> list[str]:
         app = {p for p in read_only if p.startswith("/app/")}
         if app != want:
             problems.append(f"{comp.ref}: read-only mounts {sorted(app)}, compose {sorted(want)}")
-        tmpfs = set(case.compose[comp.compose_name].get("tmpfs") or [])
-        if writable != tmpfs:
+        tmpfs = compose_tmpfs(case.compose[comp.compose_name])
+        if writable != set(tmpfs):
             problems.append(
                 f"{comp.ref}: writable mounts {sorted(writable)}, compose tmpfs {sorted(tmpfs)}"
             )
+        volumes_ = {v["name"]: v for v in case.pod(comp).get("volumes", [])}
+        for mount in got:
+            if mount.get("readOnly") or mount["mountPath"] not in tmpfs:
+                continue
+            size = tmpfs[mount["mountPath"]]
+            empty = volumes_.get(mount["name"], {}).get("emptyDir")
+            limit = (empty or {}).get("sizeLimit")
+            if size is None:
+                problems.append(f"{comp.ref}: compose's tmpfs {mount['mountPath']} has no size")
+            elif (
+                empty is None
+                or empty.get("medium") != "Memory"
+                or limit is None
+                or memory_bytes(limit) != size
+            ):
+                problems.append(
+                    f"{comp.ref}: {mount['mountPath']} is {volumes_.get(mount['name'])}, expected "
+                    f"an emptyDir with medium Memory and sizeLimit {size} bytes (compose's tmpfs)"
+                )
     return problems
 
 
@@ -320,42 +376,60 @@ def api_versions(case: Case) -> list[str]:
     ]
 
 
+def _in_release(peer: dict[str, Any]) -> bool:
+    """A peer that selects the release's own pods: a podSelector alone (with a namespaceSelector
+    or an ipBlock beside it, it selects pods or addresses elsewhere)."""
+    return set(peer) == {"podSelector"}
+
+
 def _selected(peers: list[dict[str, Any]]) -> set[str]:
     return {
-        p["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        p["podSelector"].get("matchLabels", {}).get("app.kubernetes.io/component", "?")
         for p in peers
-        if "podSelector" in p
+        if _in_release(p)
     }
 
 
+def compose_networks(case: Case, name: str) -> set[str]:
+    """The compose networks a service joins (compose's `default` when it names none)."""
+    networks = case.compose[name].get("networks") or ["default"]
+    return set(networks)
+
+
+def _peers(rules: list[dict[str, Any]], side: str) -> set[str]:
+    return set().union(*(_selected(r.get(side, [])) for r in rules)) if rules else set()
+
+
+def _outside(rules: list[dict[str, Any]]) -> bool:
+    """Whether any rule lets in peers that are not the release's pods (the Ingress controller);
+    a rule with no `from` lets in everyone."""
+    return any(not r.get("from") or not all(_in_release(peer) for peer in r["from"]) for r in rules)
+
+
 def network(case: Case) -> list[str]:
-    """Each component is reached by what depends on it and reaches only what it depends on."""
+    """Compose's split by need: each component is reached by what depends on it and reaches
+    only what it depends on; in-chart Postgres and Redis are reached only by their users and
+    reach nothing; no allowed pair is one compose's networks keep apart; only what compose's
+    Traefik routes to is reachable from outside the release."""
     policies = case.objects("NetworkPolicy")
     if not case.values["networkPolicy"]["enabled"]:
         return [f"NetworkPolicy {n} rendered while disabled" for n in policies]
     problems = []
     enabled = case.enabled()
+    allowed: set[tuple[str, str]] = set()
     for comp in enabled:
         policy = policies.get(case.name(comp.compose_name))
         if policy is None:
             problems.append(f"{comp.ref}: no NetworkPolicy")
             continue
         spec = policy["spec"]
-        sources = (
-            set().union(*(_selected(r.get("from", [])) for r in spec["ingress"]))
-            if spec["ingress"]
-            else set()
-        )
+        sources = _peers(spec["ingress"], "from")
         want_sources = {o.compose_name for o in enabled if comp.ref in o.depends_on}
         if sources != want_sources:
             problems.append(
                 f"{comp.ref}: reachable from {sorted(sources)}, expected {sorted(want_sources)}"
             )
-        targets = (
-            set().union(*(_selected(r.get("to", [])) for r in spec["egress"]))
-            if spec["egress"]
-            else set()
-        )
+        targets = _peers(spec["egress"], "to")
         want_targets = {d.replace(".", "-") for d in comp.depends_on if "." in d}
         want_targets |= {
             d for d in comp.depends_on if "." not in d and case.values[d]["mode"] == "chart"
@@ -364,6 +438,40 @@ def network(case: Case) -> list[str]:
             problems.append(
                 f"{comp.ref}: reaches {sorted(targets)}, expected {sorted(want_targets)}"
             )
+        labels = case.compose[comp.compose_name].get("labels") or {}
+        if _outside(spec["ingress"]) and str(labels.get("traefik.enable")).lower() != "true":
+            problems.append(f"{comp.ref}: reachable from outside, but compose routes nothing to it")
+        allowed |= {(s, comp.compose_name) for s in sources}
+        allowed |= {(comp.compose_name, t) for t in targets}
+    for infra in IN_CHART_INFRA:
+        if case.values[infra]["mode"] != "chart":
+            continue
+        policy = policies.get(case.name(infra))
+        if policy is None:
+            problems.append(f"{infra}: no NetworkPolicy")
+            continue
+        spec = policy["spec"]
+        sources = _peers(spec.get("ingress") or [], "from")
+        want_sources = {o.compose_name for o in enabled if infra in o.depends_on}
+        if sources != want_sources or _outside(spec.get("ingress") or []):
+            problems.append(
+                f"{infra}: reachable from {spec.get('ingress')}, expected {sorted(want_sources)} "
+                "only"
+            )
+        if spec.get("egress") != [] or "Egress" not in spec.get("policyTypes", []):
+            problems.append(f"{infra}: reaches {spec.get('egress')}, expected nothing")
+        allowed |= {(s, infra) for s in sources}
+    # The chart is never more open than compose: every pair it allows shares a compose network.
+    for source, target in sorted(allowed):
+        if target in case.compose and source in case.compose:
+            if not compose_networks(case, source) & compose_networks(case, target):
+                problems.append(
+                    f"{source} reaches {target}, which compose's networks keep apart "
+                    f"({sorted(compose_networks(case, source))} and "
+                    f"{sorted(compose_networks(case, target))})"
+                )
+        else:
+            problems.append(f"{source} reaches {target}, which compose does not run")
     deny = policies.get(f"{chart.RELEASE}-default-deny")
     if deny is None or deny["spec"].get("ingress") or deny["spec"].get("egress"):
         problems.append("no default-deny NetworkPolicy for the release")
@@ -399,15 +507,92 @@ def checkov_skips(case: Case) -> list[str]:
 
 
 def databases(case: Case) -> list[str]:
-    """Postgres and Redis StatefulSets exactly when their mode is `chart`."""
-    problems = []
+    """Postgres and Redis StatefulSets exactly when their mode is `chart`; every other
+    infrastructure entry is one compose alone runs (COMPOSE_ONLY_INFRA says why)."""
+    problems = [
+        f"infrastructure {name} in services.json is neither run by the chart nor compose-only: "
+        "add it to the chart or to COMPOSE_ONLY_INFRA with why"
+        for name in case.reg.infrastructure
+        if name not in IN_CHART_INFRA and name not in COMPOSE_ONLY_INFRA
+    ]
     sets = case.objects("StatefulSet")
-    for infra in ("postgres", "redis"):
+    for infra in IN_CHART_INFRA:
         present = case.name(infra) in sets
         if present != (case.values[infra]["mode"] == "chart"):
             problems.append(
                 f"{infra}: StatefulSet present={present} with mode {case.values[infra]['mode']}"
             )
+    return problems
+
+
+def _redis_flags(argv: list[str]) -> dict[str, str]:
+    """`--name value` pairs of a redis-server command line (every flag used here takes one)."""
+    return {arg: argv[i + 1] for i, arg in enumerate(argv[:-1]) if arg.startswith("--")}
+
+
+def _compose_redis_argv(service: dict[str, Any]) -> list[str]:
+    """Compose's redis command, unwrapped from its `sh -c` (there for the password variable)."""
+    command = service.get("command") or []
+    if isinstance(command, str):
+        command = shlex.split(command)
+    if command[:2] == ["sh", "-c"]:
+        command = shlex.split(command[2])
+    return list(command)
+
+
+def _secret_ref(container: dict[str, Any], name: str) -> dict[str, Any] | None:
+    for var in container.get("env", []):
+        if var["name"] == name:
+            ref: dict[str, Any] | None = var.get("valueFrom", {}).get("secretKeyRef")
+            return ref
+    return None
+
+
+def redis(case: Case) -> list[str]:
+    """The in-chart Redis as compose runs it: its password required, from the Secret its users
+    read; compose's flags (--maxmemory and its policy, no persistence), variables and limits."""
+    if case.values["redis"]["mode"] != "chart":
+        return []
+    found = case.objects("StatefulSet").get(case.name("redis"))
+    if found is None:
+        return []  # `databases` says it is missing
+    container = found["spec"]["template"]["spec"]["containers"][0]
+    compose = case.compose["redis"]
+    want = _redis_flags(_compose_redis_argv(compose))
+    got = _redis_flags([*container.get("command", []), *container.get("args", [])])
+    problems = []
+    if "--requirepass" not in want:
+        problems.append("compose's redis no longer says --requirepass")
+    password = re.fullmatch(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", got.get("--requirepass", ""))
+    ref = _secret_ref(container, password.group(1)) if password else None
+    if ref is None:
+        problems.append(
+            f"redis: --requirepass {got.get('--requirepass')!r}, expected $(VAR) of a variable "
+            "from a Secret"
+        )
+    others = {k: v for k, v in got.items() if k != "--requirepass"}
+    if others != {k: v for k, v in want.items() if k != "--requirepass"}:
+        problems.append(f"redis: flags {others}, compose's {want}")
+    names = {e["name"] for e in container.get("env", [])}
+    if names != set(compose.get("environment") or {}):
+        problems.append(f"redis: env {sorted(names)}, compose {sorted(compose['environment'])}")
+    # Compose's variables that carry the password (REDISCLI_AUTH: redis-cli and the probes).
+    for name, value in (compose.get("environment") or {}).items():
+        if "REDIS_PASSWORD" in str(value) and _secret_ref(container, name) != ref:
+            problems.append(f"redis: {name} is not the password's Secret key {ref}")
+    for comp in case.enabled():
+        if (
+            "redis" in comp.depends_on
+            and _secret_ref(case.container(comp), "REDIS_PASSWORD") != ref
+        ):
+            problems.append(f"{comp.ref}: REDIS_PASSWORD is not Redis's own Secret key {ref}")
+    limits_ = compose["deploy"]["resources"]["limits"]
+    have = container["resources"]["limits"]
+    if (millicpu(have["cpu"]), memory_bytes(have["memory"])) != (
+        millicpu(limits_["cpus"]),
+        memory_bytes(limits_["memory"]),
+    ):
+        problems.append(f"redis: limits {have}, compose {limits_}")
     return problems
 
 
@@ -426,6 +611,7 @@ CHECKS: dict[str, Callable[[Case], list[str]]] = {
     "secrets": secrets,
     "checkov_skips": checkov_skips,
     "databases": databases,
+    "redis": redis,
 }
 
 

@@ -132,6 +132,10 @@ def test_in_chart_databases_are_found_through_service_variables(cases):
         worker["REDIS_URL"]["value"]
         == "redis://$(ANNADATA_REDIS_SERVICE_HOST):$(ANNADATA_REDIS_SERVICE_PORT)/0"
     )
+    # The Secret the harness generates for the test cluster (harness.k8s.release).
+    assert worker["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "annadata-test-redis", "key": "REDIS_PASSWORD",
+    }  # fmt: skip
 
 
 def test_external_databases_come_from_existing_secrets(cases):
@@ -145,6 +149,10 @@ def test_external_databases_come_from_existing_secrets(cases):
     assert env["REDIS_URL"]["valueFrom"]["secretKeyRef"] == {
         "name": "annadata-redis",
         "key": "REDIS_URL",
+    }
+    assert env["REDIS_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "annadata-redis",
+        "key": "REDIS_PASSWORD",
     }
 
 
@@ -230,3 +238,37 @@ def test_the_default_probe_timing_is_composes():
             probes["periodSeconds"], probes["timeoutSeconds"], probes["failureThreshold"],
         ), name  # fmt: skip
         assert seconds(check["start_period"]) == probes["startPeriodSeconds"], name
+
+
+def _compose_default(value: str) -> str:
+    """The default of a compose `${VAR:-default}` value."""
+    match = re.fullmatch(r"\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}", str(value))
+    assert match, f"{value!r} is not a ${{VAR:-default}}"
+    return match.group(1)
+
+
+def test_the_default_config_is_composes_backend_env():
+    """values.yaml's config is the variables compose gives every Python component, with
+    compose's defaults (GIT_SHA aside: the chart sets it to the image tag)."""
+    from harness import registry
+
+    from .conformance import compose_services
+
+    services = compose_services(ROOT)
+    python = [c.compose_name for c in registry.load(ROOT).components() if c.kind != "frontend"]
+    shared = set.intersection(*(set(services[n]["environment"]) for n in python))
+    config = chart.values(ROOT)["config"]
+    assert set(config) == shared - {"GIT_SHA"}
+    for name in python:
+        for key in config:
+            assert str(config[key]) == _compose_default(services[name]["environment"][key]), name
+
+
+def test_the_in_chart_postgres_defaults_are_composes():
+    from .conformance import compose_services
+
+    env = compose_services(ROOT)["postgres"]["environment"]
+    own = chart.values(ROOT)["postgres"]["chart"]
+    assert (own["user"], own["database"]) == (
+        _compose_default(env["POSTGRES_USER"]), _compose_default(env["POSTGRES_DB"]),
+    )  # fmt: skip

@@ -122,3 +122,39 @@ def test_staged_data_is_read_only(tmp_path):
     staged = tmp_path / "staged/data/processed/msp.csv"
     assert staged.read_text() == "a,b\n"
     assert staged.stat().st_mode & 0o777 == 0o444
+
+
+def _chart_values(root: Path, base: str, test_cluster: str) -> None:
+    ci = root / "infra/helm/annadata/ci"
+    ci.mkdir(parents=True)
+    (ci.parent / "values.yaml").write_text(base)
+    (ci / "test-cluster-values.yaml").write_text(test_cluster)
+
+
+def test_password_secrets_are_the_ones_the_test_values_name_with_fresh_passwords(tmp_path):
+    _chart_values(
+        tmp_path,
+        "postgres: {chart: {passwordSecret: pg-default, passwordKey: POSTGRES_PASSWORD}}\n"
+        "redis: {chart: {passwordSecret: redis-default, passwordKey: REDIS_PASSWORD}}\n",
+        "postgres: {chart: {passwordSecret: pg-test}}\n"
+        "redis: {chart: {passwordSecret: redis-test}}\n",
+    )
+    first, again = release.password_secrets(tmp_path), release.password_secrets(tmp_path)
+    assert [(s["metadata"]["name"], list(s["stringData"])) for s in first] == [
+        ("pg-test", ["POSTGRES_PASSWORD"]), ("redis-test", ["REDIS_PASSWORD"]),
+    ]  # fmt: skip
+    assert {s["metadata"]["namespace"] for s in first} == {release.NAMESPACE}
+    passwords = [v for s in [*first, *again] for v in s["stringData"].values()]
+    assert len(set(passwords)) == 4
+    assert all(len(p) >= 32 for p in passwords)
+
+
+def test_password_secrets_sharing_a_name_are_one_secret_with_a_key_each(tmp_path):
+    _chart_values(
+        tmp_path,
+        "postgres: {chart: {passwordSecret: shared, passwordKey: POSTGRES_PASSWORD}}\n"
+        "redis: {chart: {passwordSecret: shared, passwordKey: REDIS_PASSWORD}}\n",
+        "{}\n",
+    )
+    (secret,) = release.password_secrets(tmp_path)
+    assert sorted(secret["stringData"]) == ["POSTGRES_PASSWORD", "REDIS_PASSWORD"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import tomllib
 from pathlib import Path
@@ -47,7 +48,27 @@ def test_images_and_venvs_install_only_with_require_hashes():
     installs = [line for line in template.splitlines() if " install " in line]
     # The lock with hashes; the local wheel (no index) with --no-deps.
     assert all("--require-hashes" in line or "--no-deps" in line for line in installs), installs
-    noxfile = (ROOT / "noxfile.py").read_text()
-    assert "session.install(" in noxfile
-    calls = [line.strip() for line in noxfile.splitlines() if "session.install(" in line]
-    assert all(c.startswith(("session.install(*LOCKED", "session.install(*LOCAL")) for c in calls)
+    tree = ast.parse((ROOT / "noxfile.py").read_text())
+    # One pip call, in _install; every install it is handed is a lock or local code.
+    installs = [n for n in ast.walk(tree) if _called(n, "install")]
+    assert [ast.unparse(n) for n in installs] == ["session.install(*call)"]
+    handed = [
+        arg for n in ast.walk(tree) if _called(n, "_install") or _called(n, "append")
+        for arg in n.args if isinstance(arg, ast.Tuple)
+    ]  # fmt: skip
+    handed += [
+        t for n in ast.walk(tree) if isinstance(n, ast.AnnAssign) and isinstance(n.value, ast.List)
+        for t in n.value.elts if isinstance(t, ast.Tuple)
+    ]  # fmt: skip
+    assert len(handed) >= 5
+    for call in handed:
+        starred = {e.value.id for e in call.elts if isinstance(e, ast.Starred)
+                   and isinstance(e.value, ast.Name)}  # fmt: skip
+        assert starred & {"LOCKED", "LOCAL"}, ast.unparse(call)
+
+
+def _called(node: ast.AST, name: str) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    return (func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)) == name

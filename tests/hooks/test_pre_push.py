@@ -1,5 +1,7 @@
 """The pre-push hook, for real: in a clone with the hook installed, pushing to a local bare
-repository is refused with the lint finding for a broken Dockerfile, and allowed when clean.
+repository is refused with the lint finding for a broken Dockerfile, and allowed when clean;
+it runs what the pushed range affects (one backend: lint and that backend's unit tests),
+and everything when there is no range (a new remote).
 
 The clone shares this checkout's nox venvs (the hook runs `nox -R`, which reuses them and
 installs nothing), so the test needs `nox -t quick` to have run here first, as the gate does.
@@ -26,10 +28,12 @@ ENV = {
     "GIT_AUTHOR_NAME": "hook test", "GIT_AUTHOR_EMAIL": "hook@example.invalid",
     "GIT_COMMITTER_NAME": "hook test", "GIT_COMMITTER_EMAIL": "hook@example.invalid",
 }  # fmt: skip
+# The selection must come from the pushed range, not from a variable of the caller's shell.
+ENV.pop("ANNADATA_AFFECTED_BASE", None)
 
 
 def _run(*argv: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(argv, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(argv, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=900)
     if check:
         assert done.returncode == 0, f"{' '.join(argv)}:\n{done.stdout}\n{done.stderr}"
     return done
@@ -49,12 +53,25 @@ def clone(tmp_path: Path) -> tuple[Path, Path]:
     return work, bare
 
 
-def _branches(bare: Path) -> str:
-    return _run("git", "branch", "--list", cwd=bare).stdout
+def _published(work: Path) -> None:
+    """Put HEAD on the remote without the hook, so later pushes have a range."""
+    _run("git", "push", "--quiet", "--no-verify", "target", "HEAD:refs/heads/main", cwd=work)
+
+
+def _remote_main(bare: Path) -> str:
+    return _run("git", "rev-parse", "main", cwd=bare).stdout.strip()
+
+
+def _commit(work: Path, path: str, text: str, message: str) -> None:
+    with (work / path).open("a", encoding="utf-8") as sink:
+        sink.write(text)
+    _run("git", "commit", "--quiet", "-am", message, cwd=work)
 
 
 def test_a_broken_dockerfile_is_refused_and_a_clean_commit_goes_through(clone):
     work, bare = clone
+    _published(work)
+    base = _remote_main(bare)
     path, good, bad = BROKEN
     dockerfile = work / path
     dockerfile.write_text(dockerfile.read_text().replace(good, bad))
@@ -63,13 +80,38 @@ def test_a_broken_dockerfile_is_refused_and_a_clean_commit_goes_through(clone):
     assert refused.returncode != 0
     output = refused.stdout + refused.stderr
     assert f"{path}:5: ANN003 ARG PYTHON_IMAGE has no pinned default" in output
-    assert _branches(bare) == ""  # nothing reached the remote
+    assert _remote_main(bare) == base  # nothing reached the remote
 
     _run("git", "reset", "--quiet", "--hard", "HEAD~1", cwd=work)
-    readme = work / "README.md"
-    readme.write_text(readme.read_text() + "\nA clean change.\n")
-    _run("git", "commit", "--quiet", "-am", "a clean change", cwd=work)
+    _commit(work, "README.md", "\nA clean change.\n", "a clean change")
     pushed = _run("git", "push", "target", "HEAD:refs/heads/main", cwd=work, check=False)
     assert pushed.returncode == 0, pushed.stdout + pushed.stderr
     assert "quick gate" in pushed.stdout + pushed.stderr  # the hook ran, and passed
-    assert "main" in _branches(bare)
+    assert _remote_main(bare) == _run("git", "rev-parse", "HEAD", cwd=work).stdout.strip()
+
+
+def test_a_push_of_one_backend_runs_lint_and_that_backends_unit_tests_only(clone):
+    work, _ = clone
+    _published(work)
+    _commit(work, "services/soil_health/backend/app.py", "\n# a one-line change\n", "one line")
+    pushed = _run("git", "push", "target", "HEAD:refs/heads/main", cwd=work, check=False)
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode == 0, output
+    assert "lint: affected: lint checks every change (1 changed)" in output
+    assert "unit(target='soil_health.backend'): affected: services/soil_health/backend/app.py" in (
+        output
+    )
+    for left_out in ("typecheck", "unit(target='harness')", "unit(target='msp_mitra.backend')"):
+        assert f"{left_out}: nothing affected: no change reaches it" in output
+    # Its drift check ran: the contract plugin's own line.
+    assert "soil_health/backend/openapi.yaml: matches the app" in output
+
+
+def test_a_push_with_no_range_runs_everything(clone):
+    work, _ = clone
+    # The remote is empty: pre-commit has no range for a whole history, so nothing is left out.
+    pushed = _run("git", "push", "target", "HEAD:refs/heads/main", cwd=work, check=False)
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode == 0, output
+    assert "affected: everything (pre-commit named no pushed range" in output
+    assert "nothing affected" not in output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import time
 from datetime import date
@@ -16,6 +17,7 @@ import httpx
 import pytest
 
 from harness import proc
+from harness.k8s import chart
 from harness.k8s import release as k8s_release
 from harness.k8s.cluster import OWNER_LABEL
 from harness.registry import Component, Registry
@@ -143,6 +145,27 @@ def test_a_job_queued_on_yield_api_is_finished_by_the_worker(installed, http, re
     assert job["status"] == "finished", job
     direct = http.post(url + "/api/v1/predict/yield", json=record).json()["yield_t_ha"]
     assert job["result"]["predictions"] == pytest.approx([direct] * 3)
+
+
+# redis.conf's memory units (`1m` is 10**6 bytes, `1mb` 2**20).
+REDIS_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 2**10, "m": 10**6, "mb": 2**20, "g": 10**9,
+               "gb": 2**30}  # fmt: skip
+
+
+def test_redis_requires_its_password_and_is_bounded_as_the_values_say(installed):
+    """The queue the job above went through refuses a client without the password, and runs
+    with the chart's --maxmemory and policy (held equal to compose's by `nox -s chart`)."""
+    own = chart.values(ROOT, chart.profiles(ROOT)[k8s_release.TEST_VALUES])["redis"]["chart"]
+    pod = installed.pod_of("redis")
+    # redis-cli reads the password from REDISCLI_AUTH, which the chart sets from the Secret.
+    anonymous = installed.exec(pod, "env", "-u", "REDISCLI_AUTH", "redis-cli", "ping")
+    assert "NOAUTH" in anonymous.stdout + anonymous.stderr, anonymous
+    assert installed.exec(pod, "redis-cli", "ping").stdout.strip() == "PONG"
+    number, unit = re.fullmatch(r"(\d+)([a-z]*)", own["maxmemory"].lower()).groups()
+    limit = installed.exec(pod, "redis-cli", "config", "get", "maxmemory").stdout.split()
+    assert limit == ["maxmemory", str(int(number) * REDIS_UNITS[unit])]
+    policy = installed.exec(pod, "redis-cli", "config", "get", "maxmemory-policy").stdout.split()
+    assert policy == ["maxmemory-policy", own["maxmemoryPolicy"]]
 
 
 @pytest.mark.parametrize("frontend", FRONTENDS, ids=[c.ref for c in FRONTENDS])

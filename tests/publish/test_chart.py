@@ -13,13 +13,11 @@ from harness import git as harness_git
 from harness import paths, proc
 from harness.k8s import chart, tools
 
-from .test_registry import local_registry  # noqa: F401 - the same throwaway registry fixture
-
 ROOT = paths.repo_root(Path(__file__))
 pytestmark = pytest.mark.docker
 
 
-def test_chart_is_pushed_beside_the_images_with_the_published_app_version(local_registry, tmp_path):  # noqa: F811
+def test_chart_is_pushed_beside_the_images_with_the_published_app_version(local_registry, tmp_path):
     sha = harness_git.short_sha(ROOT)
     reference, digest = chart.publish(ROOT, local_registry, app_version=sha, release=None)
     assert reference == f"{local_registry}/annadata:0.1.0-g{sha}"

@@ -6,53 +6,20 @@ stand-in); the image is protein_engineering's backend, built for this commit.
 from __future__ import annotations
 
 import json
-import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from harness import paths, proc, publish, registry
 from harness.docker.prepare import prepare
 
+from .conftest import LABEL
+from .conftest import docker as _docker
+from .conftest import wait_for as _wait_for
+
 ROOT = paths.repo_root(Path(__file__))
 COMPONENT = "protein_engineering.backend"
-LABEL = f"org.annadata.test-run={uuid.uuid4().hex[:8]}"
 pytestmark = pytest.mark.docker
-
-
-def _docker(*argv: str, timeout: float = 300) -> proc.Result:
-    done = proc.run(["docker", *argv], timeout=timeout)
-    assert done.ok, f"docker {' '.join(argv)}: {done.last_error_line()}"
-    return done
-
-
-def _wait_for(url: str, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"{what} did not answer 200 at {url} within {timeout:g}s")
-
-
-@pytest.fixture(scope="module")
-def local_registry() -> Iterator[str]:
-    """host:port of a throwaway registry; removed (with its storage) afterwards."""
-    reg = registry.load(ROOT)
-    image = prepare(ROOT, reg, []).image_env.get("REGISTRY_IMAGE", "registry:2")
-    cid = _docker("run", "-d", "--label", LABEL, "-p", "127.0.0.1::5000", image).stdout.strip()
-    try:
-        port = _docker("port", cid, "5000/tcp").stdout.splitlines()[0].rsplit(":", 1)[1]
-        _wait_for(f"http://127.0.0.1:{port}/v2/", "the registry")
-        yield f"127.0.0.1:{port}"
-    finally:
-        proc.run(["docker", "rm", "--force", "--volumes", cid], timeout=120)
 
 
 def test_push_forget_pull_by_digest_run_and_health(local_registry: str, tmp_path: Path):

@@ -3,7 +3,10 @@
 Override points keep pytest-docker's names: `docker_compose_project_name`,
 `docker_compose_file` and `docker_services` (which yields our `harness.docker.stack.Stack`: its
 teardown runs on pass, failure, timeout and Ctrl-C, which pytest-docker's does not).
-`nox -s smoke` passes the options below; run by hand, build the images first.
+`nox -s smoke` passes the options below (`--build`: build what the run starts); run by hand
+without it, build the images first. `--component` restricts the run to those components
+(`nox -s smoke -- --affected`): their tests run, and the stack starts them, what they
+depend on, and what a kept test `needs` besides them.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from harness import files, paths, registry, smoke
 from harness.docker import compose
 from harness.docker.prepare import prepare
 from harness.docker.stack import Stack, StackError
+from harness.errors import HarnessError
 from harness.registry import Component
 
 ROOT = paths.repo_root(Path(__file__))
+# The components the stack starts, decided at collection (the kept tests' `needs`).
+STARTED = pytest.StashKey[list[Component]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,6 +42,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--wait-timeout", type=int, default=smoke.DEFAULT_WAIT_TIMEOUT)
     group.addoption("--image-tag", default=None, help="image tag to run (default: git sha)")
     group.addoption("--project-name", default=None, help="compose project (default: unique)")
+    group.addoption(
+        "--component", action="append", dest="components", default=None, metavar="REF",
+        help="check only this component, service.kind (repeatable; default: every active one)",
+    )  # fmt: skip
+    group.addoption(
+        "--build", action="store_true",
+        help="build the images of components a kept test needs beyond the chosen ones",
+    )  # fmt: skip
 
 
 @functools.cache
@@ -48,9 +62,18 @@ def _active(config: pytest.Config) -> list[Component]:
     return _registry().active(config.getoption("profiles"))
 
 
+def _chosen(config: pytest.Config) -> list[Component]:
+    """The components whose tests run: --component ones that are active, else every active one."""
+    refs = config.getoption("components")
+    if refs:
+        for ref in refs:
+            _registry().component(ref)  # an unknown ref is an error naming the known ones
+    return [c for c in _active(config) if not refs or c.ref in refs]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize `backend`, `frontend` and `routed` over the active registry components."""
-    active = _active(metafunc.config)
+    """Parametrize `backend`, `frontend` and `routed` over the chosen registry components."""
+    active = _chosen(metafunc.config)
     choices = {
         "backend": [c for c in active if c.kind == "backend"],
         "frontend": [c for c in active if c.kind == "frontend"],
@@ -58,16 +81,31 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     }
     for name, comps in choices.items():
         if name in metafunc.fixturenames:
-            metafunc.parametrize(name, comps, ids=[c.ref for c in comps])
+            # None of that kind chosen: one `None` case that collection deselects (pytest
+            # would report an empty parametrization as a skip).
+            values = comps or [None]
+            metafunc.parametrize(name, values, ids=[c.ref if c else "none" for c in values])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect (not skip) tests whose `needs` components are in an inactive profile."""
+    """Deselect (not skip) tests whose `needs` components are in an inactive profile, or, with
+    --component, that need none of the chosen ones, or that no chosen component parametrizes;
+    the stack starts what kept tests need."""
     active = {c.ref for c in _active(config)}
+    chosen = {c.ref for c in _chosen(config)}
+    started = set(chosen)
     kept, dropped = [], []
     for item in items:
         marker = item.get_closest_marker("needs")
-        (dropped if marker and not set(marker.args) <= active else kept).append(item)
+        needs = set(marker.args) if marker else set()
+        callspec = getattr(item, "callspec", None)
+        unchosen = callspec is not None and None in callspec.params.values()
+        if unchosen or not needs <= active or (needs and not needs & chosen):
+            dropped.append(item)
+        else:
+            kept.append(item)
+            started |= needs
+    config.stash[STARTED] = [c for c in _registry().components() if c.ref in started]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -104,8 +142,21 @@ def docker_services(
     """The running stack (harness.docker.stack.Stack), always torn down unless --keep."""
     say = _terminal(pytestconfig)
     profiles = pytestconfig.getoption("profiles")
-    # Built by `nox -s smoke` (or `nox -s build` before a run by hand): only checked here.
-    prepared = prepare(ROOT, _registry(), _active(pytestconfig), build=False, say=say)
+    started = pytestconfig.stash.get(STARTED, _active(pytestconfig))
+    # Compose starts what these depend on too: their images must be there as well.
+    images = smoke.with_dependencies(_registry(), started)
+    # `nox -s smoke` built the chosen components' images; a kept test may need more (--build).
+    built = smoke.with_dependencies(_registry(), _chosen(pytestconfig))
+    extra = [c for c in images if c not in built]
+    try:
+        if pytestconfig.getoption("build"):
+            prepared = prepare(ROOT, _registry(), extra, build=bool(extra), say=say)
+        else:  # by hand, after `nox -s build`: they are only checked
+            prepared = prepare(ROOT, _registry(), images, build=False, say=say)
+    except HarnessError as exc:
+        pytest.exit(str(exc), returncode=1)
+    # A subset: its services by name, and traefik, which the routing checks go through.
+    subset = started != _active(pytestconfig)
     stack = smoke.stack_for(
         ROOT,
         _registry(),
@@ -114,8 +165,10 @@ def docker_services(
         tag=pytestconfig.getoption("image_tag") or prepared.tag,
         image_env=prepared.image_env,
         wait_timeout=pytestconfig.getoption("wait_timeout"),
+        services=[*(c.compose_name for c in started), "traefik"] if subset else (),
         say=say,
     )
+    stack.timings.update(prepared.timings)
     try:
         with stack:
             smoke.wait_for_routes(stack, _registry(), profiles, smoke.ROUTES_TIMEOUT)

@@ -88,7 +88,7 @@ def plan(root: Path, say: Callable[[str], None] = print) -> dict[str, tuple[str,
                 "(`nox -s audit -- PATH`), fix them, commit, and adopt again"
             )
     files[paths.REGISTRY_FILE] = (json.dumps(data, indent=2) + "\n", False)
-    reg = registry.parse(root / paths.REGISTRY_FILE, data)
+    reg = registry.from_data(root / paths.REGISTRY_FILE, data)
     for comp in reg.components():
         template = (HARNESS.parents[1] / dockerfiles.template(comp)).read_text(encoding="utf-8")
         text = dockerfiles.render(template, dockerfiles.service_args(reg, comp))

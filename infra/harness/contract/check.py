@@ -25,6 +25,7 @@ from harness.contract.openapi_diff import SPEC_FILE, differences, dump
 from harness.docker import compose, images
 from harness.docker.prepare import Prepared, prepare
 from harness.errors import HarnessError
+from harness.selection import plan
 
 PROJECT_PREFIX = "annadata-contract"
 EXPORT_MARK = "ANNADATA-OPENAPI:"
@@ -109,14 +110,24 @@ def run(
     thorough: bool = False,
     offline: bool = False,
     keep: bool = False,
+    affected: plan.Request | None = None,
     allow_provision: bool = True,
     say: Callable[[str], None] = print,
 ) -> int:
-    """Drift, breaking and live checks for every backend; prints the summary table."""
+    """Drift, breaking and live checks for every backend (affected: the selected ones); prints
+    the summary table."""
     # A named base must exist: a typo would otherwise pass as "new on this branch".
     base = git.resolve(root, base) if base is not None else git.default_base(root)
     reg = registry.load(root)
     backends = reg.components("backend")
+    if affected is not None:
+        decided = plan.decide(plan.select(root, affected, reg), reg, "contract")
+        say(decided.line)
+        if decided.targets is not None:
+            backends = [c for c in backends if c.ref in decided.targets]
+        if not backends:
+            say("contract: nothing affected: no backend to check")
+            return 0
     if not update:
         # Every spec, here and at the base, before any image is built: a broken one is one
         # line now, not a traceback after minutes of building (--update rewrites them).
@@ -128,8 +139,10 @@ def run(
                 spec_at(root, base, rel)
     # Static and quick: before any image is built, so it holds offline too.
     unanswered = {} if update else frontend_calls.problems(root, reg, base)
-    # Offline only the backends' images are needed (drift); live runs the whole stack.
-    wanted = backends if offline or update else reg.active(None)
+    # Offline only the backends' images are needed (drift); live starts the backends, the
+    # workers that take their jobs, and what those depend on (frontends are not under contract).
+    live_set = [*backends, *job_takers(reg, backends)]
+    wanted = backends if offline or update else smoke.with_dependencies(reg, live_set)
     prepared = prepare(root, reg, wanted, allow_provision=allow_provision, say=say)
     results = {c.service: ContractResult(c.service, frontend=unanswered.get(c.service, []))
                for c in backends}  # fmt: skip
@@ -158,7 +171,7 @@ def run(
             result.breaking, result.accepted = found
 
     if not offline:
-        _live(root, reg, backends, results, prepared, thorough, keep, say)
+        _live(root, reg, backends, live_set, results, prepared, thorough, keep, say)
     _print_report(results, base, was_live=not offline, say=say)
     _record(root, results)
     return 0 if all(r.ok for r in results.values()) else 1
@@ -172,10 +185,23 @@ def _stale(root: Path, rel: str, generated: dict[str, Any]) -> bool:
         return True
 
 
+def job_takers(
+    reg: registry.Registry, backends: Sequence[registry.Component]
+) -> list[registry.Component]:
+    """The workers sharing a queue (an infrastructure dependency) with one of backends.
+
+    A backend that queues jobs answers 503 while no worker is there to take them: its
+    contract holds only with one running.
+    """
+    queues = {d for b in backends for d in b.depends_on if d in reg.infrastructure}
+    return [w for w in reg.components("worker") if queues & set(w.depends_on)]
+
+
 def _live(
     root: Path,
     reg: registry.Registry,
     backends: Sequence[registry.Component],
+    started: Sequence[registry.Component],
     results: dict[str, ContractResult],
     prepared: Prepared,
     thorough: bool,
@@ -186,7 +212,8 @@ def _live(
     project = compose.unique_name(PROJECT_PREFIX)
     stack = smoke.stack_for(
         root, reg, project=project, profiles=None, tag=prepared.tag,
-        image_env=prepared.image_env, report_dir=directory / project, say=say,
+        image_env=prepared.image_env, report_dir=directory / project,
+        services=[c.compose_name for c in started], say=say,
     )  # fmt: skip
     examples = live.THOROUGH_EXAMPLES if thorough else live.DEFAULT_EXAMPLES
     with stack:

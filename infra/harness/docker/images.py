@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from harness.docker import dockerfiles, image_info
 from harness.errors import HarnessError
 
 BUILD_TIMEOUT = 1800
+BUILD_WORKERS = 2
 IMAGE_PREFIX = "annadata/"
 # The image each kind's final stage starts from, by the variable that names it.
 BASE_VARIABLE = {"backend": "PYTHON_IMAGE", "worker": "PYTHON_IMAGE", "frontend": "NGINX_IMAGE"}
@@ -27,6 +30,115 @@ DEFAULT_BASE = {
     "NGINX_IMAGE": "nginx:stable-alpine",
     "NODE_IMAGE": "node:22-alpine",
 }
+# Layer-cache images in a registry are <prefix>/annadata-<service>-<kind>:buildcache[-<stage>].
+CACHE_TAG = "buildcache"
+# BuildKit (GitHub's runners) reads its cache from this metadata; the classic builder ignores it.
+INLINE_CACHE = ("--build-arg", "BUILDKIT_INLINE_CACHE=1")
+PULL_TIMEOUT = 900
+# FROM <image or earlier stage> AS <name>
+_STAGE = re.compile(r"^FROM\s+(\S+)\s+AS\s+(\S+)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class LayerCache:
+    """A registry holding build layers: pulled from (`source`) before, pushed to (`target`) after.
+
+    Each stage before the build target is an image of its own there: a pushed image holds
+    only its final stage's layers (a Python image's `pip install` is in its builder stage).
+    BuildKit takes layers from all of them; the classic builder follows the first image
+    that matches a step and no other for the rest of the build, so the stage with the most
+    RUN steps behind it comes first: its `pip install` or `npm ci` is what a rebuild skips,
+    and the other stages' few cheap steps run again.
+    """
+
+    source: str | None = None
+    target: str | None = None
+
+    def ref(self, prefix: str, comp: registry.Component, stage: str | None = None) -> str:
+        """The cache image of comp (one stage of it) under prefix."""
+        suffix = f"-{stage}" if stage else ""
+        return f"{prefix.rstrip('/').lower()}/annadata-{comp.compose_name}:{CACHE_TAG}{suffix}"
+
+    def pull(
+        self, root: Path, comp: registry.Component, argv: Sequence[str], run: proc.Runner,
+        say: Callable[[str], None],
+    ) -> list[str]:  # fmt: skip
+        """Pull comp's cache images; `--cache-from` for each, the heaviest stage's first."""
+        found: list[str] = []
+        if not self.source:
+            return found
+        for stage in [*heaviest_first(root, argv), None]:
+            ref = self.ref(self.source, comp, stage)
+            done = run(["docker", "pull", "--quiet", ref], timeout=PULL_TIMEOUT)
+            if done.ok:
+                found += ["--cache-from", ref]
+            else:
+                say(f"cache: {ref} not pulled ({done.last_error_line()}): built without it")
+        return found
+
+    def push(
+        self, root: Path, comp: registry.Component, argv: Sequence[str], image: str,
+        run: proc.Runner, say: Callable[[str], None],
+    ) -> list[str]:  # fmt: skip
+        """Tag comp's stages (all cached by now) and its image as cache images, and push them."""
+        pushed: list[str] = []
+        if not self.target:
+            return pushed
+        for stage in [*stages(root, argv), None]:
+            ref = self.ref(self.target, comp, stage)
+            if stage is None:
+                done = run(["docker", "tag", image, ref], timeout=60)
+            else:
+                done = run([*_retarget(argv, stage), "--tag", ref, str(argv[-1])],
+                           timeout=BUILD_TIMEOUT)  # fmt: skip
+            if done.ok:
+                done = run(["docker", "push", "--quiet", ref], timeout=PULL_TIMEOUT)
+            if not done.ok:
+                raise HarnessError(f"cache: push of {ref} failed ({done.last_error_line()})")
+            pushed.append(ref)
+        say(f"cache: pushed {len(pushed)} images of {comp.ref} to {self.target}")
+        return pushed
+
+
+def _dockerfile(root: Path, argv: Sequence[str]) -> str:
+    return (root / argv[list(argv).index("--file") + 1]).read_text(encoding="utf-8")
+
+
+def stages(root: Path, argv: Sequence[str]) -> list[str]:
+    """The named stages a `docker build` argv builds before its --target, in file order."""
+    target = argv[list(argv).index("--target") + 1]
+    names = [m.group(2) for m in _STAGE.finditer(_dockerfile(root, argv))]
+    return names[: names.index(target)] if target in names else []
+
+
+def heaviest_first(root: Path, argv: Sequence[str]) -> list[str]:
+    """stages(), by RUN steps in each one and the stages it is built FROM, most first (ties:
+    the later stage, which holds more of the build)."""
+    text = _dockerfile(root, argv)
+    weight: dict[str, int] = {}
+    for match in _STAGE.finditer(text):
+        body = text[match.end() :].split("\nFROM ", 1)[0]
+        runs = len(re.findall(r"^RUN\s", body, re.MULTILINE))
+        weight[match.group(2)] = runs + weight.get(match.group(1), 0)
+    order = stages(root, argv)
+    return sorted(order, key=lambda name: (-weight.get(name, 0), -order.index(name)))
+
+
+def _retarget(argv: Sequence[str], stage: str) -> list[str]:
+    """argv building stage instead of its target, without its tags and context."""
+    out: list[str] = []
+    items = list(argv[:-1])
+    i = 0
+    while i < len(items):
+        if items[i] == "--tag":
+            i += 2
+            continue
+        out.append(items[i])
+        if items[i] == "--target":
+            out.append(stage)
+            i += 1
+        i += 1
+    return out
 
 
 @dataclass(frozen=True)
@@ -65,10 +177,16 @@ def build(
     *,
     tag: str,
     image_env: Mapping[str, str],
+    cache: LayerCache | None = None,
+    prefix: str = IMAGE_PREFIX,
     run: proc.Runner = proc.run,
     say: Callable[[str], None] = print,
 ) -> list[Built]:
-    """Build comps, tagged :tag and :dev; image_env names third-party bases (stand-ins)."""
+    """Build comps, tagged :tag and :dev; image_env names third-party bases (stand-ins).
+
+    cache: pull layers from a registry first, push them there after; prefix: image names
+    other than annadata/ (a test's own), not recorded in the build report.
+    """
     drift = dockerfiles.drifted(root, reg)
     if drift:
         raise HarnessError(
@@ -77,9 +195,10 @@ def build(
     # reports/ must take build.json: found out now, not after every image is built.
     files.make_dir(root / reports.REPORTS_DIR, "report directory")
     labels = _oci_labels(root, tag) if comps else []
-    results = []
-    for comp in comps:
-        image = image_name(comp)
+    sizes: dict[str, float] = {}
+
+    def one(comp: registry.Component) -> Built:
+        image = prefix + comp.compose_name
         # Layers, not the image id: the revision label changes the id on every commit.
         before = image_info.inspect(f"{image}:dev", LAYERS, run)
         argv = [
@@ -93,26 +212,44 @@ def build(
         for variable, value in sorted(image_env.items()):
             if variable in BUILD_BASES:
                 argv += ["--build-arg", f"{variable}={value}"]
-        log = root / paths.STATE_DIR / "logs" / f"build-{comp.compose_name}.log"
+        argv.append(str(root / comp.context))
+        if cache is not None:
+            argv[-1:-1] = [*INLINE_CACHE, *cache.pull(root, comp, argv, run, say)]
+        log_name = image.removeprefix(IMAGE_PREFIX).replace("/", "-")
+        log = root / paths.STATE_DIR / "logs" / f"build-{log_name}.log"
         say(f"build: {image} ({comp.directory})")
         started = time.monotonic()
-        done = run([*argv, str(root / comp.context)], timeout=BUILD_TIMEOUT, log=log)
+        done = run(argv, timeout=BUILD_TIMEOUT, log=log)
         seconds = time.monotonic() - started
         if not done.ok:
             raise HarnessError(
                 f"build: {comp.ref} failed ({done.last_error_line()}); "
                 f"full log: {log.relative_to(root)}"
             )
+        if cache is not None:
+            cache.push(root, comp, argv, f"{image}:{tag}", run, say)
         after = image_info.inspect(f"{image}:dev", LAYERS, run)
         base_var = SERVER_BASE_VARIABLE if comp.serve == "server" else BASE_VARIABLE[comp.kind]
         base = image_env.get(base_var, DEFAULT_BASE[base_var])
-        results.append(
-            Built(
-                comp.ref, f"{image}:{tag}", seconds,
-                _size_mb(f"{image}:dev", run), _size_mb(base, run), before == after,
-            )
+        if base not in sizes:
+            sizes[base] = _size_mb(base, run)
+        return Built(
+            comp.ref, f"{image}:{tag}", seconds,
+            _size_mb(f"{image}:dev", run), sizes[base], before == after,
         )  # fmt: skip
-    record(root, results)
+
+    # Two at a time: cached builds are mostly the engine's waiting (context upload, layer
+    # lookups), and two cold ones fit a 2-core machine. Results keep the registry's order.
+    with ThreadPoolExecutor(max_workers=BUILD_WORKERS) as pool:
+        try:
+            results = list(pool.map(one, comps))
+        except BaseException:
+            # An interrupt reaches this thread only: the other build would run on.
+            pool.shutdown(wait=False, cancel_futures=True)
+            proc.stop_running()
+            raise
+    if prefix == IMAGE_PREFIX:
+        record(root, results)
     return results
 
 

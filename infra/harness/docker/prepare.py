@@ -52,12 +52,14 @@ def prepare(
     *,
     allow_provision: bool = True,
     build: bool = True,
+    cache: images.LayerCache | None = None,
     say: Callable[[str], None] = print,
 ) -> Prepared:
     """Ensure an engine, decide the mode once, build stand-ins and then comps' images.
 
     build=False builds nothing: it checks that comps' images exist at the current tag (a
     HarnessError names the first missing one), for a suite run by hand after `nox -s build`.
+    cache: a registry to pull build layers from and push them to (CI).
     """
     # Settings and recipes before the engine: a typo must not wait for (or install) Docker.
     mode = _mode(say)
@@ -74,7 +76,7 @@ def prepare(
     built: list[images.Built] = []
     if build and comps:
         started = time.monotonic()
-        built = images.build(root, reg, comps, tag=tag, image_env=image_env, say=say)
+        built = images.build(root, reg, comps, tag=tag, image_env=image_env, cache=cache, say=say)
         timings["build"] = time.monotonic() - started
         say(images.table(built))
     elif not build:

@@ -15,6 +15,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ OVERRIDE_FILE = "override.yml"
 RUN_ENV_FILE = "run.env"
 LOGS_DIR = "logs"
 LOG_TAIL_LINES = 25
+LOG_WORKERS = 8
 # Seconds compose gives each container to stop before SIGKILL, at teardown.
 STOP_TIMEOUT = 10
 # Bounds sized for a shared 2-core runner at load 8-10, where `compose down` of a dozen
@@ -93,7 +95,8 @@ class Stack:
     """One compose project brought up for a run and always torn down; see the module doc.
 
     isolated=False keeps the compose files' own host ports and restart policies (the plan's
-    verification of the dev stack); build=True lets compose build the images itself.
+    verification of the dev stack); build=True lets compose build the images itself;
+    services= starts only those compose services (and what they depend on).
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class Stack:
         wait_timeout: int = 240,
         isolated: bool = True,
         build: bool = False,
+        services: Sequence[str] = (),
         run: proc.Runner = proc.run,
         say: Callable[[str], None] = print,
     ) -> None:
@@ -118,6 +122,8 @@ class Stack:
         self.wait_timeout = wait_timeout
         self.isolated = isolated
         self.build = build
+        self.services = tuple(services)
+        self._config: dict[str, Any] = {}
         self.say = say
         self.timings: dict[str, float] = {}
         self._run = run
@@ -167,9 +173,10 @@ class Stack:
         done = self._base("config", "--format", "json", timeout=CONFIG_TIMEOUT)
         if not done.ok:
             raise HarnessError(f"compose config: {done.last_error_line()}")
+        self._config = json.loads(done.stdout)
         if self.isolated:
             override = self.report_dir / OVERRIDE_FILE
-            write_yaml(override_for(json.loads(done.stdout)), override)
+            write_yaml(override_for(self._config), override)
             self.project = compose.Project(
                 self.root,
                 self.name,
@@ -183,7 +190,7 @@ class Stack:
         images = ("--build",) if self.build else ("--no-build", "--pull", "never")
         done = self.project(
             "up", "--detach", "--wait", "--wait-timeout", str(self.wait_timeout),
-            *images, "--quiet-pull", "--remove-orphans",
+            *images, "--quiet-pull", "--remove-orphans", *self.services,
             timeout=self.wait_timeout + (BUILD_TIMEOUT if self.build else UP_GRACE),
         )  # fmt: skip
         self.timings["up"] = time.monotonic() - started
@@ -302,6 +309,21 @@ class Stack:
 
     # --- what the tests ask ----------------------------------------------------------------
 
+    def expected_services(self) -> list[str]:
+        """The services `up` starts: every active one, or those asked for and their depends_on."""
+        declared = self._config.get("services", {})
+        if not declared:
+            return self.project.services()
+        if not self.services:
+            return sorted(declared)
+        wanted, queue = set(self.services), list(self.services)
+        while queue:
+            for dep in declared.get(queue.pop(), {}).get("depends_on", {}) or {}:
+                if dep not in wanted:
+                    wanted.add(dep)
+                    queue.append(dep)
+        return sorted(wanted)
+
     @property
     def run_env(self) -> dict[str, str]:
         """The variables this run sets on top of its env files."""
@@ -326,11 +348,17 @@ class Stack:
         logs = self.report_dir / LOGS_DIR
         if self._logs_saved:
             return logs
-        for service in sorted({c["Service"] for c in self.project.containers()}):
+
+        def save(service: str) -> None:
             self.project(
                 "logs", "--no-color", "--timestamps", service,
                 timeout=60, log=logs / f"{service}.log",
             )  # fmt: skip
+
+        # At once: one by one they were most of a teardown's seconds.
+        services = sorted({c["Service"] for c in self.project.containers()})
+        with ThreadPoolExecutor(max_workers=LOG_WORKERS) as pool:
+            list(pool.map(save, services))
         self._logs_saved = True
         return logs
 

@@ -1,7 +1,8 @@
 """The chart installed into a local cluster with the test-cluster values, and what tests ask of it.
 
-Before `helm install`: the namespace, a Secret with a fresh Postgres password (applied from
-stdin, never in an argument list), and the data and models staged read-only under the run
+Before `helm install`: the namespace, the Secrets the test-cluster values name for the
+Postgres and Redis passwords, each with a fresh password (applied from stdin, never in an
+argument list), and the data and models staged read-only under the run
 directory behind a hostPath PersistentVolume (compose's bind mounts, as a claim). Postgres
 and Redis run from the images compose uses (the stand-ins in no-registry mode), as the
 users those images define.
@@ -27,8 +28,8 @@ from harness.k8s.cluster import OWNER_LABEL, Cluster
 NAMESPACE = chart.NAMESPACE
 RELEASE = chart.RELEASE
 TEST_VALUES = "test-cluster"
-# The Secret's name (its value is made per run).
-PASSWORD_SECRET = "annadata-test-postgres"  # noqa: S105
+# The in-chart databases whose password comes from a Secret the values name (<name>.chart).
+PASSWORD_SECRETS = ("postgres", "redis")
 DATA_CLAIM = "annadata-data"
 INSTALL_TIMEOUT = 600
 LOG_TAIL = 25
@@ -235,6 +236,21 @@ def why_not_ready(pod: Mapping[str, Any]) -> str:
     return f"phase {status.get('phase', '?')}"
 
 
+def password_secrets(root: Path) -> list[dict[str, Any]]:
+    """A Secret per in-chart database, named as the test-cluster values name it, each with a
+    fresh password (Secrets sharing a name share one password, one key each)."""
+    found = chart.values(root, chart.profiles(root)[TEST_VALUES])
+    data: dict[str, dict[str, str]] = {}
+    for name in PASSWORD_SECRETS:
+        own = found[name]["chart"]
+        data.setdefault(own["passwordSecret"], {})[own["passwordKey"]] = secrets.token_hex(16)
+    return [
+        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+         "metadata": {"name": secret, "namespace": NAMESPACE}, "stringData": keys}
+        for secret, keys in data.items()
+    ]  # fmt: skip
+
+
 def _user_of(cluster: Cluster, image: str, user: str) -> tuple[int, int]:
     """(uid, gid) of a user inside an image (the chart runs the database as that user)."""
     ids = []
@@ -258,7 +274,8 @@ def install(
     timeout: int = INSTALL_TIMEOUT,
     say: Callable[[str], None] = print,
 ) -> Release:
-    """Namespace, Secret, data claim, then `helm install --wait`; ReleaseError names the pod."""
+    """Namespace, password Secrets, data claim, then `helm install --wait`; ReleaseError names
+    the pod."""
     reg = registry.load(root)
     release = Release(cluster, root, tag)
     images = infra_images(root)
@@ -274,12 +291,9 @@ def install(
             raise ReleaseError(f"k8s: image {ref} is missing: run `nox -s build`")
     data = cluster.dir / "data"
     stage_data(root, reg, data)
-    password = secrets.token_hex(16)
     cluster.apply([
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}},
-        {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-         "metadata": {"name": PASSWORD_SECRET, "namespace": NAMESPACE},
-         "stringData": {"POSTGRES_PASSWORD": password}},
+        *password_secrets(root),
         {"apiVersion": "v1", "kind": "PersistentVolume",
          "metadata": {"name": f"annadata-data-{cluster.run_id}"},
          "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadOnlyMany"],

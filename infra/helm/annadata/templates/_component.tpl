@@ -1,10 +1,11 @@
 {{/* Pieces of a component's pod; each is called with (dict "root" $ "c" COMPONENT). */}}
 
 {{/*
-A Python component's environment, as compose's: x-backend-env (LOG_LEVEL, GIT_SHA), then per
-dependency in services.json what compose gives it: Postgres as parts (msp_mitra builds and
+A Python component's environment, as compose's: x-backend-env (.Values.config, GIT_SHA), then
+per dependency in services.json what compose gives it: Postgres as parts (msp_mitra builds and
 quotes the URL itself) or a DATABASE_URL from a Secret; REDIS_URL from the in-chart Service's
-address or from a Secret.
+address or from a Secret, and REDIS_PASSWORD (kept out of the URL, as in compose) from a Secret
+either way.
 */}}
 {{- define "annadata.env" -}}
 {{- $root := .root -}}
@@ -50,10 +51,28 @@ address or from a Secret.
       name: {{ $root.Values.redis.external.secretName }}
       key: {{ $root.Values.redis.external.urlKey }}
 {{- end }}
+- name: REDIS_PASSWORD
+  valueFrom: {{- include "annadata.redisPasswordRef" $root | nindent 4 }}
 {{- end }}
 {{- range $name, $value := ($c.settings.env | default dict) }}
 - name: {{ $name }}
   value: {{ $value | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+Where Redis's password is: the in-chart Redis and the components that use it read the same key
+(an existing Secret either way, never a value).
+*/}}
+{{- define "annadata.redisPasswordRef" -}}
+{{- $r := .Values.redis -}}
+secretKeyRef:
+{{- if eq $r.mode "chart" }}
+  name: {{ $r.chart.passwordSecret }}
+  key: {{ $r.chart.passwordKey }}
+{{- else }}
+  name: {{ $r.external.secretName }}
+  key: {{ $r.external.passwordKey }}
 {{- end }}
 {{- end -}}
 

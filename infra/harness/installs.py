@@ -1,0 +1,59 @@
+"""Whether a nox venv already holds what a session installs: a stamp of what, and from what.
+
+Standard library only (the noxfile uses it). `nox` re-runs every `pip install` of every
+session on every run (seconds each, minutes over the gate); `nox -R` skips them blindly. The
+stamp skips them only when nothing they read changed: the arguments, the requirements files
+they name, and the pyproject.toml of each local package (editable installs need no
+reinstall for a code change, only for a metadata one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+STAMP = "annadata-installs.sha256"
+# Writes the stamp from inside the venv, as an install step: nox skips it exactly when it
+# skips the installs (-R), so a stamp never claims installs that did not run.
+WRITE = "import pathlib, sys; pathlib.Path(sys.argv[1]).write_text(sys.argv[2])"
+
+
+def fingerprint(root: Path, calls: Sequence[Sequence[str]]) -> str:
+    """sha256 over the install calls, the contents of every file they read, and the root.
+
+    The root: an editable install points at it, and a venv shared by checkouts (the
+    scaffold's nested runs) must reinstall when the checkout moves.
+    """
+    digest = hashlib.sha256(str(root.resolve()).encode())
+    for call in calls:
+        digest.update(b"\0call")
+        previous = ""
+        for arg in call:
+            digest.update(b"\0" + arg.encode())
+            for path in _read_by(root, previous, arg):
+                digest.update(b"\0" + path.encode() + b"\0")
+                try:
+                    digest.update((root / path).read_bytes())
+                except OSError:
+                    digest.update(b"(missing)")
+            previous = arg
+    return digest.hexdigest()
+
+
+def _read_by(root: Path, previous: str, arg: str) -> list[str]:
+    """The files an install argument reads: a requirements file, or a local package's metadata."""
+    if previous in ("-r", "--requirement", "-c", "--constraint"):
+        return [arg]
+    if arg.startswith((".", "/")) and (root / arg).is_dir():
+        return [f"{arg}/{name}" for name in ("pyproject.toml", "setup.cfg", "setup.py")
+                if (root / arg / name).is_file()]  # fmt: skip
+    return []
+
+
+def current(venv: Path, digest: str) -> bool:
+    """Whether the venv's stamp records exactly this fingerprint."""
+    try:
+        return (venv / STAMP).read_text(encoding="utf-8") == digest
+    except OSError:
+        return False

@@ -1,0 +1,107 @@
+"""`--affected` end to end, in a clone: a change to one backend runs smoke on that backend,
+the frontend that proxies it and what they depend on, and passes; a harness change selects
+everything. Runs the real sessions, nested, as a developer types them.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness import paths, proc, registry
+
+ROOT = paths.repo_root(Path(__file__))
+# The nested sessions' venvs persist between runs: later runs skip their installs.
+ENVDIR = ROOT / ".nox" / "_affected-checkout"
+CHANGED = "services/msp_mitra/backend/app.py"
+SESSION_TIMEOUT_S = 1200
+
+
+def _git(*argv: str, cwd: Path) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=test", "-c", "user.email=test@example.invalid", *argv],
+        cwd=cwd, check=True, capture_output=True, text=True, timeout=120,
+    ).stdout.strip()  # fmt: skip
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Iterator[Path]:
+    """A clone of this work tree, its uncommitted edits committed: the change is ours alone.
+
+    Afterwards the image tags of that commit (the run's own) are removed; the images keep
+    their other tags.
+    """
+    dest = tmp_path / "annadata"
+    _git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(dest), cwd=tmp_path)
+    listed = _git("ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT)
+    for name in listed.splitlines():
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    _git("add", "--all", cwd=dest)
+    if _git("status", "--porcelain", cwd=dest):
+        _git("commit", "--quiet", "-m", "the work tree under test", cwd=dest)
+    yield dest
+    tag = _git("rev-parse", "--short=12", "HEAD", cwd=dest)
+    if tag != _git("rev-parse", "--short=12", "HEAD", cwd=ROOT):
+        listed = proc.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}",
+                           "--filter", f"reference=annadata/*:{tag}"], timeout=60)  # fmt: skip
+        if listed.stdout.split():
+            proc.run(["docker", "rmi", *listed.stdout.split()], timeout=120)
+
+
+def _nox(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "nox", "--envdir", str(ENVDIR), *args]
+    done = subprocess.run(
+        argv, cwd=checkout, capture_output=True, text=True, timeout=SESSION_TIMEOUT_S
+    )
+    tail = "\n".join((done.stdout + done.stderr).splitlines()[-60:])
+    assert done.returncode == 0, f"`nox {' '.join(args)}` failed in {checkout}:\n{tail}"
+    return done
+
+
+@pytest.mark.docker
+@pytest.mark.timeout(1500)
+def test_a_one_backend_change_smokes_that_backend_and_its_dependencies_only(checkout: Path):
+    with (checkout / CHANGED).open("a", encoding="utf-8") as sink:
+        sink.write("\n# a one-line change\n")
+    done = _nox(checkout, "-s", "smoke", "--", "--affected", "HEAD")
+    output = done.stdout + done.stderr
+    total = len(registry.load(checkout).components())
+    assert (
+        f"smoke: affected: 2 of {total} components (msp_mitra.backend, msp_mitra.frontend); "
+        f"left out {total - 2}, no change reaches them: protein_engineering.backend, "
+    ) in output
+    # The stack it ran: each container's log is saved under the run's report directory.
+    runs = list((checkout / "reports" / "smoke").glob("annadata-smoke-*"))
+    assert len(runs) == 1, runs
+    started = {log.stem for log in (runs[0] / "logs").glob("*.log")}
+    assert started == {"msp_mitra-backend", "msp_mitra-frontend", "postgres", "traefik"}
+    # Only that backend's and frontend's checks ran, and they passed.
+    cases = ET.parse(checkout / "reports/junit/smoke.xml").getroot().iter("testcase")  # noqa: S314
+    ran = {c.get("name", ""): not list(c) for c in cases}
+    assert ran == {
+        "test_health_is_ok_with_every_dependency[msp_mitra.backend]": True,
+        "test_docs_and_openapi_answer[msp_mitra.backend]": True,
+        "test_answers_through_traefik_on_its_route[msp_mitra.backend]": True,
+        "test_answers_through_traefik_on_its_route[msp_mitra.frontend]": True,
+        "test_msp_mitra_round_trips_through_postgres": True,
+        "test_frontend_serves_its_page_and_reaches_its_api[msp_mitra.frontend]": True,
+        "test_every_started_component_is_healthy_in_compose": True,
+    }
+
+
+def test_a_harness_change_selects_everything(checkout: Path):
+    with (checkout / "infra/harness/proc.py").open("a", encoding="utf-8") as sink:
+        sink.write("\n# a one-line change\n")
+    done = _nox(checkout, "-s", "affected", "--", "--base", "HEAD", "--format", "json")
+    data = json.loads(done.stdout)
+    assert data["everything"] == "infra/harness/proc.py → harness core"
+    assert all(plan["run"] and plan["targets"] is None for plan in data["sessions"].values())
