@@ -105,8 +105,17 @@ def test_rerunning_adds_what_a_newer_stack_needs(adopted: Path):
     data = json.loads(before["services.json"])
     del data["infrastructure"]["socket_proxy"]
     (adopted / "services.json").write_text(json.dumps(data, indent=2) + "\n")
-    _git(adopted, "-c", "user.name=corpus", "-c", "user.email=corpus@example.invalid",
-         "commit", "-q", "-am", "an older adoption")
+    _git(
+        adopted,
+        "-c",
+        "user.name=corpus",
+        "-c",
+        "user.email=corpus@example.invalid",
+        "commit",
+        "-q",
+        "-am",
+        "an older adoption",
+    )
     writer.run(adopted, say=lambda _line: None)
     assert {rel: (adopted / rel).read_text() for rel in before} == before
 

@@ -201,7 +201,7 @@ def _live(
     root: Path,
     reg: registry.Registry,
     backends: Sequence[registry.Component],
-    started: Sequence[registry.Component],
+    running: Sequence[registry.Component],
     results: dict[str, ContractResult],
     prepared: Prepared,
     thorough: bool,
@@ -213,7 +213,7 @@ def _live(
     stack = smoke.stack_for(
         root, reg, project=project, profiles=None, tag=prepared.tag,
         image_env=prepared.image_env, report_dir=directory / project,
-        services=[c.compose_name for c in started], say=say,
+        services=[c.compose_name for c in running], say=say,
     )  # fmt: skip
     examples = live.THOROUGH_EXAMPLES if thorough else live.DEFAULT_EXAMPLES
     with stack:
