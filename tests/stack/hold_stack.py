@@ -4,6 +4,7 @@ Usage: python hold_stack.py ROOT PROJECT REPORT_DIR IMAGE PROFILE WAIT_TIMEOUT
 Prints UP once the stack is healthy; exits 130 after teardown when interrupted.
 """
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "compose.yml"
 def main(argv: list[str]) -> int:
     """Hold the stack; any way out goes through down()."""
     root, project, report, image, profile, wait = argv
+    # As a terminal starts it: a gate launched in the background (`nox ... &`) hands its
+    # children SIGINT ignored, and Ctrl-C is what this holder is here to receive.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     stack = Stack(
         Path(root),
         [FIXTURE],
