@@ -9,16 +9,16 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from harness import doctor, files, lint, locks, paths, proc, publish, registry, smoke, summary
-from harness.bases import standin_build, standins
-from harness.contract import check as contract
-from harness.docker import dockerfiles, engine, images
-from harness.docker.prepare import prepare
+from harness import docker, paths, proc, reports
 from harness.errors import HarnessError
-from harness.scaffold import new_service as scaffold
-from harness.selection import affected, plan
+
+if TYPE_CHECKING:
+    from harness.selection import plan
+
+# Each command imports what it uses: the whole harness (jsonschema, httpx, ruamel) costs a
+# third of a second per `python -m harness`, which a one-line error should not wait for.
 
 AFFECTED_HELP = (
     "only what a change reaches: compared with the merge-base of REF (A..B: two commits; "
@@ -140,8 +140,8 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     cmd.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
     cmd.add_argument(
-        "--wait-timeout", type=_positive_int, default=smoke.DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
-        help="how long `up --wait` may take (default: %(default)s)",
+        "--wait-timeout", type=_positive_int, default=docker.DEFAULT_WAIT_TIMEOUT,
+        metavar="SECONDS", help="how long `up --wait` may take (default: %(default)s)",
     )  # fmt: skip
     _affected_option(cmd)
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
@@ -153,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Unknown arguments go to pytest (e.g. -k redis, -x).",
     )
     cmd.add_argument(
-        "--wait-timeout", type=int, default=smoke.DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
+        "--wait-timeout", type=int, default=docker.DEFAULT_WAIT_TIMEOUT, metavar="SECONDS",
         help="how long `up --wait` may take (default: %(default)s)",
     )  # fmt: skip
     cmd.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
@@ -177,7 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     cmd.set_defaults(func=_contract)
 
     cmd = sub.add_parser("lint", help="linters and stack policy: path:line: RULE message")
-    cmd.add_argument("--format", choices=lint.FORMATS, default="text")
+    cmd.add_argument("--format", choices=reports.LINT_FORMATS, default="text")
     cmd.add_argument("--output", type=_path, help="write the report here instead of stdout")
     cmd.set_defaults(func=_lint)
 
@@ -219,7 +219,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cmd = sub.add_parser("audit", help="inventory a repository the harness did not write")
     cmd.add_argument("path", type=Path, help="the repository's root (read only)")
-    cmd.add_argument("--format", choices=("md", "json"), default="md")
+    cmd.add_argument("--format", choices=reports.AUDIT_FORMATS, default="md")
     cmd.add_argument("--output", type=Path, metavar="FILE", help="write the report here")
     cmd.add_argument(
         "--no-probe", action="store_true",
@@ -243,6 +243,8 @@ def _affected_option(cmd: argparse.ArgumentParser) -> None:
 
 def _request(args: argparse.Namespace) -> plan.Request | None:
     """--affected [REF] as a request (ANNADATA_AFFECTED_BASE asks for one too)."""
+    from harness.selection import plan
+
     value = args.affected
     return plan.request([] if value is None else [plan.FLAG, *([value] if value else [])])[0]
 
@@ -252,12 +254,17 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _doctor(args: argparse.Namespace) -> int:
+    from harness import doctor
+
     rows = doctor.check(_root(args), allow_provision=not args.no_provision)
     print(doctor.render(rows))
     return 1 if doctor.failed(rows) else 0
 
 
 def _bases(args: argparse.Namespace) -> int:
+    from harness.bases import standin_build, standins
+    from harness.docker import engine
+
     root = _root(args)
     started = time.monotonic()
     # The manifest and the names first: a typo must not wait for (or provision) an engine.
@@ -278,6 +285,11 @@ def _bases(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from harness import registry
+    from harness.docker import images
+    from harness.docker.prepare import prepare
+    from harness.selection import plan
+
     root = _root(args)
     reg = registry.load(root)
     comps = reg.select(args.names)
@@ -297,6 +309,9 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _affected(args: argparse.Namespace) -> int:
+    from harness import registry
+    from harness.selection import affected, plan
+
     root = _root(args)
     reg = registry.load(root)
     if args.all:
@@ -315,6 +330,8 @@ def _affected(args: argparse.Namespace) -> int:
 
 
 def _smoke(args: argparse.Namespace) -> int:
+    from harness import smoke
+
     return smoke.run(
         _root(args),
         profiles=args.profiles,
@@ -327,6 +344,8 @@ def _smoke(args: argparse.Namespace) -> int:
 
 
 def _security(args: argparse.Namespace) -> int:
+    from harness import smoke
+
     # Every profile: the attacks include the worker's queue.
     return smoke.run(
         _root(args),
@@ -340,10 +359,14 @@ def _security(args: argparse.Namespace) -> int:
 
 
 def _lock(args: argparse.Namespace) -> int:
+    from harness import locks
+
     return locks.run(_root(args), upgrade=args.upgrade)
 
 
 def _contract(args: argparse.Namespace) -> int:
+    from harness.contract import check as contract
+
     return contract.run(
         _root(args),
         update=args.update,
@@ -357,6 +380,8 @@ def _contract(args: argparse.Namespace) -> int:
 
 
 def _lint(args: argparse.Namespace) -> int:
+    from harness import files, lint
+
     root = _root(args)
     started = time.monotonic()
     found = lint.collect(root)
@@ -371,6 +396,8 @@ def _lint(args: argparse.Namespace) -> int:
 
 
 def _publish(args: argparse.Namespace) -> int:
+    from harness import publish
+
     return publish.run(
         _root(args),
         registry_prefix=args.registry,
@@ -381,6 +408,8 @@ def _publish(args: argparse.Namespace) -> int:
 
 
 def _summary(args: argparse.Namespace) -> int:
+    from harness import files, summary
+
     text = summary.markdown(_root(args))
     if args.output:
         files.append_text(args.output, text, "summary")
@@ -390,6 +419,9 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _dockerfiles(args: argparse.Namespace) -> int:
+    from harness import registry
+    from harness.docker import dockerfiles
+
     root = _root(args)
     reg = registry.load(root)
     if args.write:
@@ -407,6 +439,8 @@ def _dockerfiles(args: argparse.Namespace) -> int:
 
 
 def _new_service(args: argparse.Namespace) -> int:
+    from harness.scaffold import new_service as scaffold
+
     return scaffold.run(
         _root(args), args.name, frontend=args.frontend, profile=args.profile,
         dry_run=args.dry_run,
@@ -414,7 +448,6 @@ def _new_service(args: argparse.Namespace) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    # Imported here: the audit needs `packaging`, which the other commands do not.
     from harness.adopt import audit, report
 
     found = audit.run_audit(
@@ -440,6 +473,8 @@ def _adopt(args: argparse.Namespace) -> int:
 
 
 def _registry(args: argparse.Namespace) -> int:
+    from harness import registry
+
     reg = registry.load(_root(args))
     for comp in reg.components():
         port = comp.port if comp.port is not None else "-"

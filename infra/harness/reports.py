@@ -16,6 +16,10 @@ CHART_DIR = "reports/chart"
 # One CycloneDX SBOM per published image (harness.sbom); the publish workflow attaches them.
 SBOM_DIR = "reports/sbom"
 PUBLISHED = "reports/publish.json"
+# The formats `lint --format` and `audit --format` write (the command line offers them
+# without importing the linters).
+LINT_FORMATS = ("text", "json", "sarif")
+AUDIT_FORMATS = ("md", "json")
 
 
 def junit(root: Path, name: str) -> Path:

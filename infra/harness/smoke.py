@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from harness import registry, reports, safeload
-from harness.docker import compose
+from harness.docker import DEFAULT_WAIT_TIMEOUT, compose
 from harness.docker.prepare import prepare
 from harness.docker.stack import Stack, StackError
 from harness.errors import HarnessError
@@ -26,9 +26,6 @@ SUITE = "tests/smoke"
 # The attacks (`nox -s security`): the same machinery on a stack of their own, because they
 # push containers to their limits (pids, memory, Redis) on purpose.
 SECURITY_SUITE = "tests/security"
-# A cold start of the whole stack takes about a minute on an idle 2-core machine and was
-# seen to take four at load 8-10 (shared CI runners); this bounds a hung one, not a slow one.
-DEFAULT_WAIT_TIMEOUT = 600
 STAGES = ("bases", "build", "up", "checks", "down")
 # Traefik applies label changes in batches (2 s by default) after containers turn healthy;
 # a loaded machine stretches that.

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from harness import files, paths, registry, smoke
-from harness.docker import compose
+from harness.docker import DEFAULT_WAIT_TIMEOUT, compose
 from harness.docker.prepare import prepare
 from harness.docker.stack import Stack, StackError
 from harness.errors import HarnessError
@@ -39,7 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="compose profile to add to the default stack (repeatable; default: every one)",
     )  # fmt: skip
     group.addoption("--keep", action="store_true", help="leave the stack up afterwards")
-    group.addoption("--wait-timeout", type=int, default=smoke.DEFAULT_WAIT_TIMEOUT)
+    group.addoption("--wait-timeout", type=int, default=DEFAULT_WAIT_TIMEOUT)
     group.addoption("--image-tag", default=None, help="image tag to run (default: git sha)")
     group.addoption("--project-name", default=None, help="compose project (default: unique)")
     group.addoption(

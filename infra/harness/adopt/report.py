@@ -6,9 +6,10 @@ import dataclasses
 import json
 from typing import Any
 
+from harness import reports
 from harness.adopt.audit import Audit
 
-FORMATS = ("md", "json")
+FORMATS = reports.AUDIT_FORMATS
 
 
 def as_data(audit: Audit) -> dict[str, Any]:

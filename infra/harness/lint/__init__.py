@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness import registry
+from harness import registry, reports
 from harness.docker.compose import COMPOSE_FILE
 from harness.errors import HarnessError
 from harness.lint import findings, policy, tools
@@ -20,7 +20,7 @@ TOOLS = (
     "openapi-spec-validator",
     "policy",
 )
-FORMATS = ("text", "json", "sarif")
+FORMATS = reports.LINT_FORMATS
 
 
 def collect(root: Path) -> list[findings.Finding]:

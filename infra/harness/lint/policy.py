@@ -674,12 +674,16 @@ class _Policy:
                 continue
             level = "warning" if rel in foreign else "error"
             try:
-                spec = safeload.load_yaml(self.root / rel, rel)
+                # Plain data first: lines are looked up (a second, slower read) on a finding.
+                spec = safeload.load_yaml(self.root / rel, rel, lines=False)
             except HarnessError:
                 continue  # openapi-spec-validator reports an unreadable spec, once
             if not isinstance(spec, dict):
                 continue
-            for part in untyped(spec):
+            parts = list(untyped(spec))
+            if parts:
+                spec = safeload.load_yaml(self.root / rel, rel)
+            for part in parts:
                 line = yamlpos.line_at(spec, ["paths", part.path, part.method])
                 hint = ("give the route a response model (a ResponseModel) or a RequestModel "
                         "body, then `nox -s contract -- --update`")  # fmt: skip
