@@ -15,19 +15,23 @@ from pathlib import Path
 
 import pytest
 
-from harness import registry
+from harness import paths, registry
 from harness.adopt import writer
 from harness.docker import images
 from tests import adopt_corpus as corpus
 
 pytestmark = pytest.mark.docker
+# Venvs of the nested sessions, shared by the trees and kept between runs: pip still
+# reinstalls each tree's own copy of the harness (a local directory) every time.
+ENVDIR = paths.repo_root(Path(__file__)) / ".nox" / "_adopt-checkout"
 # Nested sessions in the adopted tree: what the issue asks to pass, in this order.
 SESSIONS = (["lint"], ["smoke"], ["contract", "--", "--update"], ["contract"])
 
 
 def _nox(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "-s", *argv], cwd=root,
+        [sys.executable, "-m", "nox", "--no-color", "--envdir", str(ENVDIR), "-s", *argv],
+        cwd=root,
         capture_output=True, text=True, timeout=3000, check=False,
     )  # fmt: skip
 
