@@ -98,16 +98,7 @@ class _Affected:
 
 def _install(session: nox.Session, *calls: Sequence[str], check: bool = False) -> None:
     """`pip install` each call (then `pip check`), unless the venv holds exactly them already."""
-    venv = Path(session.virtualenv.location)
-    digest = installs.fingerprint(ROOT, calls)
-    if installs.current(venv, digest):
-        session.log(f"installs unchanged since they were made ({installs.STAMP}): skipped")
-        return
-    for call in calls:
-        session.install(*call)
-    if check:
-        session.run_install("python", "-m", "pip", "check")
-    session.run_install("python", "-c", installs.WRITE, str(venv / installs.STAMP), digest)
+    installs.install(session, ROOT, calls, check)
 
 
 def _install_harness(

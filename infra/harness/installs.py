@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 STAMP = "annadata-installs.sha256"
 # Writes the stamp from inside the venv, as an install step: nox skips it exactly when it
@@ -57,3 +58,39 @@ def current(venv: Path, digest: str) -> bool:
         return (venv / STAMP).read_text(encoding="utf-8") == digest
     except OSError:
         return False
+
+
+class Session(Protocol):
+    """What `install` uses of a nox session (tests pass a recorder)."""
+
+    @property
+    def virtualenv(self) -> Any: ...
+
+    def log(self, *args: Any) -> None: ...
+
+    def run(self, *args: str) -> Any: ...
+
+    def run_install(self, *args: str) -> Any: ...
+
+
+def install(session: Session, root: Path, calls: Sequence[Sequence[str]], check: bool) -> None:
+    """`pip install` each call (then `pip check`), unless the venv's stamp says it holds them.
+
+    `nox -R` skips install steps (run_install answers None), which is right for a venv whose
+    stamp is only stale and wrong for one that never had its installs: a session that had
+    nothing to do (`--affected`) leaves an empty venv, and a later `nox -R` (the pre-push
+    hook) would run in it. A venv without a stamp gets its installs either way.
+    """
+    venv = Path(session.virtualenv.location)
+    digest = fingerprint(root, calls)
+    if current(venv, digest):
+        session.log(f"installs unchanged since they were made ({STAMP}): skipped")
+        return
+    never_installed = not (venv / STAMP).exists()
+    steps = [("python", "-m", "pip", "install", *call) for call in calls]
+    if check:
+        steps.append(("python", "-m", "pip", "check"))
+    steps.append(("python", "-c", WRITE, str(venv / STAMP), digest))
+    for step in steps:
+        if session.run_install(*step) is None and never_installed:
+            session.run(*step)

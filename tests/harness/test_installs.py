@@ -37,3 +37,51 @@ def test_a_stamp_is_current_only_for_its_own_fingerprint(tmp_path: Path):
     (tmp_path / installs.STAMP).write_text("abc")
     assert installs.current(tmp_path, "abc")
     assert not installs.current(tmp_path, "abd")
+
+
+class _Recorder:
+    """A nox session at its install boundary: records steps, skips them like `nox -R`."""
+
+    def __init__(self, venv: Path, no_install: bool) -> None:
+        self.virtualenv = type("Venv", (), {"location": str(venv)})()
+        self.no_install = no_install
+        self.ran: list[tuple[str, tuple[str, ...]]] = []
+
+    def log(self, *args: object) -> None:
+        self.ran.append(("log", tuple(map(str, args))))
+
+    def run(self, *args: str) -> bool:
+        self.ran.append(("run", args))
+        return True
+
+    def run_install(self, *args: str) -> bool | None:
+        if self.no_install:
+            return None
+        self.ran.append(("run_install", args))
+        return True
+
+
+def test_nox_r_skips_stale_installs_but_not_a_venv_that_never_had_them(tmp_path: Path):
+    root = _tree(tmp_path / "repo")
+    calls = [("-r", "requirements.txt")]
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    # Empty (a session with nothing to do made it): `nox -R` must still install.
+    empty = _Recorder(venv, no_install=True)
+    installs.install(empty, root, calls, check=True)
+    assert [kind for kind, _ in empty.ran] == ["run", "run", "run"]
+    assert empty.ran[0][1] == ("python", "-m", "pip", "install", "-r", "requirements.txt")
+    assert empty.ran[1][1] == ("python", "-m", "pip", "check")
+    # Stale (its lock changed since): `nox -R` means leave it alone.
+    (venv / installs.STAMP).write_text("an older fingerprint")
+    stale = _Recorder(venv, no_install=True)
+    installs.install(stale, root, calls, check=False)
+    assert stale.ran == []
+    # Without -R the stale venv is brought up to date; once stamped, nothing runs.
+    plain = _Recorder(venv, no_install=False)
+    installs.install(plain, root, calls, check=False)
+    assert [kind for kind, _ in plain.ran] == ["run_install", "run_install"]
+    (venv / installs.STAMP).write_text(installs.fingerprint(root, calls))
+    again = _Recorder(venv, no_install=False)
+    installs.install(again, root, calls, check=False)
+    assert [kind for kind, _ in again.ran] == ["log"]
