@@ -10,13 +10,18 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 from harness import files
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,27 @@ def _tracked(
             with _RUNNING_LOCK:
                 _RUNNING.discard(process)
         return process.returncode, out, err
+
+
+def two_at_a_time(work: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+    """work(item) for each item, two at once (a 2-core machine); results in the items' order.
+
+    For work that mostly waits on a child process. The first error is raised as soon as it
+    happens, and an interrupt reaches the calling thread only: either way the other child
+    would run on, so every running one is killed and nothing more is started.
+    """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(work, item) for item in items]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+            for future in futures:
+                if future.done() and (error := future.exception()) is not None:
+                    raise error
+            return [future.result() for future in futures]
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_running()
+            raise
 
 
 def stop_running() -> None:

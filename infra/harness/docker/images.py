@@ -6,7 +6,6 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from harness.docker import dockerfiles, image_info
 from harness.errors import HarnessError
 
 BUILD_TIMEOUT = 1800
-BUILD_WORKERS = 2
 IMAGE_PREFIX = "annadata/"
 # The image each kind's final stage starts from, by the variable that names it.
 BASE_VARIABLE = {"backend": "PYTHON_IMAGE", "worker": "PYTHON_IMAGE", "frontend": "NGINX_IMAGE"}
@@ -240,14 +238,7 @@ def build(
 
     # Two at a time: cached builds are mostly the engine's waiting (context upload, layer
     # lookups), and two cold ones fit a 2-core machine. Results keep the registry's order.
-    with ThreadPoolExecutor(max_workers=BUILD_WORKERS) as pool:
-        try:
-            results = list(pool.map(one, comps))
-        except BaseException:
-            # An interrupt reaches this thread only: the other build would run on.
-            pool.shutdown(wait=False, cancel_futures=True)
-            proc.stop_running()
-            raise
+    results = proc.two_at_a_time(one, comps)
     if prefix == IMAGE_PREFIX:
         record(root, results)
     return results
