@@ -49,9 +49,16 @@ def test_images_and_venvs_install_only_with_require_hashes():
     # The lock with hashes; the local wheel (no index) with --no-deps.
     assert all("--require-hashes" in line or "--no-deps" in line for line in installs), installs
     tree = ast.parse((ROOT / "noxfile.py").read_text())
-    # One pip call, in _install; every install it is handed is a lock or local code.
+    # One pip call, in harness.installs, reached from _install; every install it is handed
+    # is a lock or local code.
     installs = [n for n in ast.walk(tree) if _called(n, "install")]
-    assert [ast.unparse(n) for n in installs] == ["session.install(*call)"]
+    assert [ast.unparse(n) for n in installs] == ["installs.install(session, ROOT, calls, check)"]
+    helper = ast.parse((ROOT / "infra/harness/installs.py").read_text())
+    pip_installs = [
+        ast.unparse(n) for n in ast.walk(helper)
+        if isinstance(n, ast.Tuple) and "'pip', 'install'" in ast.unparse(n)
+    ]  # fmt: skip
+    assert pip_installs == ["('python', '-m', 'pip', 'install', *call)"]
     handed = [
         arg for n in ast.walk(tree) if _called(n, "_install") or _called(n, "append")
         for arg in n.args if isinstance(arg, ast.Tuple)
