@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 STAMP = "annadata-installs.sha256"
 # Writes the stamp from inside the venv, as an install step: nox skips it exactly when it
@@ -68,9 +68,9 @@ class Session(Protocol):
 
     def log(self, *args: Any) -> None: ...
 
-    def run(self, *args: str) -> Any: ...
+    def run(self, *args: str, silent: Literal[True]) -> Any: ...
 
-    def run_install(self, *args: str) -> Any: ...
+    def run_install(self, *args: str, silent: bool = ...) -> Any: ...
 
 
 def install(session: Session, root: Path, calls: Sequence[Sequence[str]], check: bool) -> None:
@@ -91,6 +91,8 @@ def install(session: Session, root: Path, calls: Sequence[Sequence[str]], check:
     if check:
         steps.append(("python", "-m", "pip", "check"))
     steps.append(("python", "-c", WRITE, str(venv / STAMP), digest))
+    # Silent, as session.install is: pip's output is shown only when it fails (a session's
+    # stdout can be its result, e.g. `nox -s affected -- --format json`).
     for step in steps:
-        if session.run_install(*step) is None and never_installed:
-            session.run(*step)
+        if session.run_install(*step, silent=True) is None and never_installed:
+            session.run(*step, silent=True)

@@ -50,15 +50,17 @@ class _Recorder:
     def log(self, *args: object) -> None:
         self.ran.append(("log", tuple(map(str, args))))
 
-    def run(self, *args: str) -> bool:
+    def run(self, *args: str, silent: bool = False) -> str:
+        assert silent  # pip's output would mix into the session's own
         self.ran.append(("run", args))
-        return True
+        return ""
 
-    def run_install(self, *args: str) -> bool | None:
+    def run_install(self, *args: str, silent: bool = False) -> str | None:
+        assert silent
         if self.no_install:
             return None
         self.ran.append(("run_install", args))
-        return True
+        return ""
 
 
 def test_nox_r_skips_stale_installs_but_not_a_venv_that_never_had_them(tmp_path: Path):
