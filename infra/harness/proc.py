@@ -144,7 +144,7 @@ def two_at_a_time(work: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
 
     For work that mostly waits on a child process. The first error is raised as soon as it
     happens, and an interrupt reaches the calling thread only: either way the other child
-    would run on, so every running one is killed and nothing more is started.
+    would run on, so every running one is killed and the items not yet begun are cancelled.
     """
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [pool.submit(work, item) for item in items]
