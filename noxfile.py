@@ -301,7 +301,7 @@ def security(session: nox.Session) -> None:
         return
     _install_harness(session, "docker")
     session.run(
-        "python", "-m", "harness", "security", *picked.args,
+        "python", "-m", "harness", "security", *picked.through, *picked.args,
         interrupt_timeout=TEARDOWN_GRACE_S,
     )  # fmt: skip
 

@@ -157,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
         help="how long `up --wait` may take (default: %(default)s)",
     )  # fmt: skip
     cmd.add_argument("--keep", action="store_true", help="leave the stack up afterwards")
+    _affected_option(cmd)
     cmd.add_argument("--no-provision", action="store_true", help="never install Docker")
     cmd.set_defaults(func=_security)
 
@@ -353,6 +354,7 @@ def _security(args: argparse.Namespace) -> int:
         keep=args.keep,
         wait_timeout=args.wait_timeout,
         pytest_args=args.extra,
+        affected=_request(args),
         allow_provision=not args.no_provision,
         suite=smoke.SECURITY_SUITE,
     )

@@ -211,6 +211,9 @@ def test_a_compose_block_of_one_service_reaches_that_service(repo: Path):
     )
     assert set(sel.components) == {"msp_mitra.backend", "msp_mitra.frontend"}
     assert plan.decide(sel, reg, "devstack").run  # the dev stack runs from this file
+    # The attacks run whole: the compose file holds every container's hardening.
+    attacks = plan.decide(sel, reg, "security")
+    assert (attacks.run, attacks.targets) == (True, None), attacks.line
 
 
 def test_a_shared_compose_block_reaches_the_services_that_merge_it(repo: Path):
@@ -446,14 +449,16 @@ def test_the_command_prints_reasons_and_a_ci_plan(repo: Path):
     sel, reg = _select(repo)
     lines = plan.report(sel, reg, "github").splitlines()
     assert 'unit=["msp_mitra.backend"]' in lines
-    # security: the attacks reach every component; the cluster is left to the chart's inputs.
+    # The cluster is left to the chart's inputs (its images are those smoke checks).
     assert 'sessions=["build", "contract", "lint", "security", "smoke", "unit"]' in lines
     assert "docker=true" in lines
     data = json.loads(plan.report(sel, reg, "json"))
     assert data["sessions"]["unit(target='msp_mitra.backend')"]["run"] is True
     assert data["sessions"]["contract"]["targets"] == ["msp_mitra.backend"]
+    # The attacks on that backend and the frontend that proxies it; none on the others.
+    assert data["sessions"]["security"]["targets"] == ["msp_mitra.backend", "msp_mitra.frontend"]
     assert data["sessions"]["security"]["line"].startswith(
-        "security: affected: 2 components, the attacks reach every component (services/msp_mitra"
+        "security: affected: 2 of 10 components (msp_mitra.backend, msp_mitra.frontend); left out 8"
     )
     assert data["sessions"]["k8s"]["run"] is False
 

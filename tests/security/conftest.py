@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from harness import proc
 from harness.docker.compose import PROJECT_LABEL
 from harness.docker.stack import Stack
+from harness.registry import Component
 from tests.smoke.conftest import (  # noqa: F401 - pytest finds fixtures and hooks by name
     ROOT,
     base_url,
@@ -28,13 +31,29 @@ from tests.smoke.conftest import (  # noqa: F401 - pytest finds fixtures and hoo
     pytest_generate_tests,
     reg,
     stack,
+    started,
 )
 
-# The image probes run from: it has Python, and this run built it.
-PROBE_IMAGE_COMPONENT = "yield_api-backend"
+# The kinds whose images have Python: probes and the thread bomb are Python.
+PYTHON_KINDS = ("backend", "worker")
 PROBE_TIMEOUT_S = 120
 # Seconds a probe waits for a TCP connection before calling the target unreachable.
 CONNECT_TIMEOUT_S = 3
+
+
+# The parameters below name the fixtures imported above: pytest passes them by name.
+@pytest.fixture(scope="session")
+def python_component(started: list[Component]) -> Component:  # noqa: F811
+    """A component the stack runs whose image has Python (a run that starts some alone too)."""
+    found = next((c for c in started if c.kind in PYTHON_KINDS), None)
+    assert found is not None, f"the stack runs no Python component: {[c.ref for c in started]}"
+    return found
+
+
+@pytest.fixture(scope="session")
+def probe_image(stack: Stack, python_component: Component) -> str:  # noqa: F811
+    """The image probes run from: it has Python, and this run built it."""
+    return f"annadata/{python_component.compose_name}:{stack.run_env['ANNADATA_TAG']}"
 
 
 def container_id(running: Stack, service: str) -> str:
@@ -58,9 +77,8 @@ def addresses(running: Stack, service: str) -> list[str]:
     return sorted(n["IPAddress"] for n in networks.values() if n.get("IPAddress"))
 
 
-def probe_from(running: Stack, service: str, code: str) -> Any:
-    """Run Python code in service's network namespace; the JSON it prints last."""
-    image = f"annadata/{PROBE_IMAGE_COMPONENT}:{running.run_env['ANNADATA_TAG']}"
+def probe_from(running: Stack, image: str, service: str, code: str) -> Any:
+    """Run Python code from image in service's network namespace; the JSON it prints last."""
     argv = ["docker", "run", "--rm", "--network", f"container:{container_id(running, service)}"]
     # The project's label: if the run dies here, the stack's teardown removes it too.
     argv += ["--label", f"{PROJECT_LABEL}={running.name}", "--entrypoint", "python", image]
@@ -70,7 +88,7 @@ def probe_from(running: Stack, service: str, code: str) -> Any:
 
 
 def connections_from(
-    running: Stack, service: str, targets: list[tuple[str, int]]
+    running: Stack, image: str, service: str, targets: list[tuple[str, int]]
 ) -> dict[str, str]:
     """host:port -> "connected" or why not, for TCP connections made from service's network."""
     # All at once: a dropped packet costs CONNECT_TIMEOUT_S, once per probe, not per target.
@@ -88,4 +106,4 @@ def connections_from(
         "    seen = list(pool.map(attempt, targets))\n"
         "print(json.dumps({f'{h}:{p}': why for (h, p), why in zip(targets, seen)}))\n"
     )
-    return dict(probe_from(running, service, code))
+    return dict(probe_from(running, image, service, code))

@@ -209,6 +209,12 @@ def reg() -> registry.Registry:
     return _registry()
 
 
+@pytest.fixture(scope="session")
+def started(pytestconfig: pytest.Config) -> list[Component]:
+    """The components the stack runs: the chosen ones, what kept tests need, their dependencies."""
+    return smoke.with_dependencies(_registry(), pytestconfig.stash[STARTED])
+
+
 def base_url(stack: Stack, docker_ip: str, comp: Component) -> str:
     """http://<docker ip>:<ephemeral port> of a component."""
     assert comp.port is not None

@@ -28,10 +28,10 @@ COMPONENT_KINDS = {
     "build": registry.KINDS,
     "smoke": registry.KINDS,
     "contract": ("backend",),
+    # The attacks on a component (its body limit, its network, its route) run for it; the
+    # stack-wide ones (privileges, pids, the socket proxy) run on whatever stack it starts.
+    "security": registry.KINDS,
 }
-# Whole sessions that any reached component starts: they check every component in one run
-# (the cluster is left to the chart's own inputs: its images are those smoke checks).
-WHOLE_ON_COMPONENTS = {"security": "the attacks reach every component"}
 # Unit targets that are not registry components.
 UNIT_EXTRA = ("harness", "libs", "template")
 # The contract session's own checker tests (tests/contract), beside the backends.
@@ -166,11 +166,6 @@ def decide(
         return _components(sel, reg, session, picks)
     if picks:
         return Plan(session, True, f"{name}: affected: {next(iter(picks.values()))}")
-    if session in WHOLE_ON_COMPONENTS and sel.components:
-        chain = next(iter(sel.components.values()))
-        why = WHOLE_ON_COMPONENTS[session]
-        return Plan(session, True, f"{name}: affected: {len(sel.components)} components, {why} "
-                                   f"({chain})")  # fmt: skip
     return Plan(session, False, f"{name}: nothing affected: {_why_not(sel)}")
 
 
