@@ -11,8 +11,10 @@ the backend scenario again (the scale figure). `--prepush` times the pre-push ho
 command, `nox -R -x -j 2 -t quick -- --affected pushed`, for a pushed one-backend commit,
 and the whole quick set `nox -R -x -j 2 -t quick` (median of --repeat, at least 3). The clone lives
 at a fixed path with its venvs kept under .nox/_bench-gate, so a second run is warm; the
-machine is shared, so compare figures within one run (ratios), never across runs. Prints,
-asserts nothing.
+machine is shared, so compare figures within one run (ratios), never across runs. Each
+session's line also says how many cores the machine kept busy meanwhile (/proc/stat: the
+engine's and the containers' work included), which tells the sessions that wait from those
+that compute. Prints, asserts nothing.
 """
 
 from __future__ import annotations
@@ -83,16 +85,26 @@ def _reset() -> None:
     _git("checkout", "--quiet", "--", ".")
 
 
-def _session(name: str, affected: bool, log: Path) -> tuple[float, bool]:
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine: the engine's and containers' work counts too."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def _session(name: str, affected: bool, log: Path) -> tuple[float, bool, float]:
+    """Seconds, passed, and the cores the machine kept busy meanwhile (of os.cpu_count())."""
     argv = [sys.executable, "-m", "nox", "-s", name]
     if affected:
         argv += ["--", "--affected", "HEAD"]
-    started = time.monotonic()
+    started, (busy, total) = time.monotonic(), _cpu_ticks()
     with log.open("w", encoding="utf-8") as sink:
         done = subprocess.run(
             argv, cwd=CLONE, stdout=sink, stderr=subprocess.STDOUT, timeout=TIMEOUT_S, check=False
         )
-    return time.monotonic() - started, done.returncode == 0
+    busy_after, total_after = _cpu_ticks()
+    cores = (busy_after - busy) / max(total_after - total, 1) * (os.cpu_count() or 1)
+    return time.monotonic() - started, done.returncode == 0, cores
 
 
 def _scenario(name: str, sessions: list[str], logs: Path) -> dict[str, tuple[float, bool]]:
@@ -103,9 +115,10 @@ def _scenario(name: str, sessions: list[str], logs: Path) -> dict[str, tuple[flo
             sink.write(line)
     rows: dict[str, tuple[float, bool]] = {}
     for session in sessions:
-        seconds, ok = _session(session, name != "full", logs / f"{name}-{session}.log")
+        seconds, ok, cores = _session(session, name != "full", logs / f"{name}-{session}.log")
         rows[session] = (seconds, ok)
-        print(f"  {name:<10} {session:<12} {seconds:7.1f}s {'ok' if ok else 'FAILED'}", flush=True)
+        print(f"  {name:<10} {session:<12} {seconds:7.1f}s {'ok' if ok else 'FAILED':<6} "
+              f"{cores:.2f} of {os.cpu_count()} cores busy", flush=True)  # fmt: skip
     return rows
 
 
