@@ -64,6 +64,34 @@ def test_override_makes_every_published_port_ephemeral_and_nothing_restart(tmp_p
     assert "healthcheck" not in services["proxy"]  # none to speed up: do not invent one
 
 
+def test_a_subset_run_leaves_the_networks_where_no_peer_runs(tmp_path: Path):
+    # The shape of ours: a proxy on every service's network, a database on one of them.
+    config = {
+        "services": {
+            "proxy": {"networks": {"edge": {"aliases": ["proxy-edge"]}, "a": None, "b": None}},
+            "a-backend": {"networks": {"a": None, "db": None}},
+            "a-frontend": {"networks": {"a": None}},
+            "b-backend": {"networks": {"b": None, "db": None}},
+            "db": {"networks": {"db": None}},
+        }
+    }
+    path = tmp_path / "override.yml"
+    stack.write_yaml(stack.override_for(config, ["proxy", "a-backend", "db"]), path)
+    text = path.read_text()
+    assert "networks: !override" in text  # replaces the base file's map, not merged into it
+    services = YAML(typ="safe").load(
+        io.StringIO(text.replace("!override", "").replace("!reset", ""))
+    )["services"]
+    # b's network: its one other member is not started. edge: the proxy's alone, kept.
+    assert services["proxy"]["networks"] == {"edge": {"aliases": ["proxy-edge"]}, "a": {}}
+    # Each network of a-backend has a running peer (the proxy, the database): unchanged.
+    assert "networks" not in services["a-backend"]
+    assert "networks" not in services["db"]
+    # The whole stack (no subset): every network stays as the compose file has it.
+    whole = stack.override_for(config)["services"]
+    assert all("networks" not in entry for entry in whole.values())
+
+
 def _ps(*containers: dict) -> str:
     return "\n".join(json.dumps(c) for c in containers)
 

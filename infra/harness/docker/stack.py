@@ -14,13 +14,13 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tag import Tag
 
@@ -53,16 +53,21 @@ class StackError(HarnessError):
     """The stack did not come up; the message names each failing service."""
 
 
-def override_for(config: Mapping[str, Any]) -> dict[str, Any]:
+def override_for(
+    config: Mapping[str, Any], started: Collection[str] | None = None
+) -> dict[str, Any]:
     """The per-run override of a resolved compose config (`compose config --format json`).
 
     Every published port becomes an ephemeral 127.0.0.1 port, so the run never collides
     with a dev stack or another run; nothing restarts, so a crash fails `up --wait` at
     once instead of looping; healthchecks poll faster; a developer's per-service `.env`
-    files are not read, so the run tests what is committed.
+    files are not read, so the run tests what is committed. started: the services a subset
+    run starts; each leaves the networks where none of its peers runs (see `_unused_networks`).
     """
+    declared = config.get("services", {})
+    unused = _unused_networks(declared, started) if started is not None else {}
     services: dict[str, Any] = {}
-    for name, spec in sorted(config.get("services", {}).items()):
+    for name, spec in sorted(declared.items()):
         no_env_files = CommentedSeq()
         no_env_files.yaml_set_ctag(Tag(suffix="!reset"))
         # Quoted: a bare `no` is a boolean to YAML 1.1 readers.
@@ -78,8 +83,33 @@ def override_for(config: Mapping[str, Any]) -> dict[str, Any]:
             entry["ports"] = ports
         if spec.get("healthcheck", {}).get("test"):
             entry["healthcheck"] = {"interval": FAST_HEALTH_INTERVAL}
+        if unused.get(name):
+            kept = {n: v for n, v in spec["networks"].items() if n not in unused[name]}
+            networks = CommentedMap({n: v or {} for n, v in sorted(kept.items())})
+            networks.yaml_set_ctag(Tag(suffix="!override"))
+            entry["networks"] = networks
         services[name] = entry
     return {"services": services}
+
+
+def _unused_networks(declared: Mapping[str, Any], started: Collection[str]) -> dict[str, set[str]]:
+    """Service -> the networks it joins whose other members are all services left out.
+
+    Traefik joins every service's network to route to it: in a run that starts one service
+    of twenty, creating (and at teardown removing) the nineteen others' networks was most of
+    the time that grew with the registry. A network with no running peer connects nothing.
+    """
+    members: dict[str, set[str]] = {}
+    for name, spec in declared.items():
+        for network in spec.get("networks") or {}:
+            members.setdefault(network, set()).add(name)
+    unused: dict[str, set[str]] = {}
+    for name in started:
+        for network in declared.get(name, {}).get("networks") or {}:
+            peers = members[network] - {name}
+            if peers and not peers & set(started):
+                unused.setdefault(name, set()).add(network)
+    return unused
 
 
 def write_yaml(data: Mapping[str, Any], path: Path) -> None:
@@ -176,7 +206,8 @@ class Stack:
         self._config = json.loads(done.stdout)
         if self.isolated:
             override = self.report_dir / OVERRIDE_FILE
-            write_yaml(override_for(self._config), override)
+            subset = self.expected_services() if self.services else None
+            write_yaml(override_for(self._config, subset), override)
             self.project = compose.Project(
                 self.root,
                 self.name,
