@@ -75,35 +75,52 @@ def _size(count: int) -> str:
     return f"{count // (1024 * 1024)} MB" if count >= 1024 * 1024 else f"{count // 1024} kB"
 
 
-def check_yaml(text: str, where: str) -> None:
+def check_yaml(text: str, where: str) -> bool:
     """Refuse YAML whose aliases expand past MAX_NODES or that nests past MAX_DEPTH.
 
     Counted on the parser's events, so nothing is expanded: an alias adds the size its
     anchor's node had when it was defined. libyaml's parser (ruamel.yaml.clib) counts them
     ten times faster; on any error the pure parser reads the text again, so a broken file
-    gets the same message either way.
+    gets the same message either way. True when a mapping gives a key twice: the safe
+    loader lets that pass beside a merge key (`<<`), the round-trip loader refuses it.
     """
     from ruamel.yaml.error import YAMLError
 
     try:
-        _count_nodes(text, where, pure=False)
+        return _count_nodes(text, where, pure=False)
     except YAMLError:
-        _count_nodes(text, where, pure=True)
+        return _count_nodes(text, where, pure=True)
 
 
-def _count_nodes(text: str, where: str, *, pure: bool) -> None:
+def _count_nodes(text: str, where: str, *, pure: bool) -> bool:
     """check_yaml with one parser; a C parser's YAMLError propagates (to be read again)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
-    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+    from ruamel.yaml.events import (
+        AliasEvent,
+        CollectionEndEvent,
+        CollectionStartEvent,
+        MappingStartEvent,
+        ScalarEvent,
+    )
 
     sizes: dict[str, int] = {}
-    # One frame per open collection: [anchor, nodes so far].
-    frames: list[list[Any]] = [[None, 0]]
+    # One frame per open collection: [anchor, nodes so far, a mapping's keys or None, whether
+    # its next node is a key].
+    frames: list[list[Any]] = [[None, 0, None, False]]
     total = 0
+    repeated = False
     try:
         for event in YAML(typ="safe", pure=pure).parse(io.StringIO(text)):
             line = event.start_mark.line + 1 if event.start_mark else 1
+            keys = frames[-1][2]
+            if keys is not None and isinstance(
+                event, AliasEvent | ScalarEvent | CollectionStartEvent
+            ):
+                if frames[-1][3] and isinstance(event, ScalarEvent):
+                    repeated = repeated or event.value in keys
+                    keys.add(event.value)
+                frames[-1][3] = not frames[-1][3]
             if isinstance(event, AliasEvent):
                 size = sizes.get(str(event.anchor), 1)
             elif isinstance(event, ScalarEvent):
@@ -116,10 +133,11 @@ def _count_nodes(text: str, where: str, *, pure: bool) -> None:
                         f"{where}:{line}: nested more than {MAX_DEPTH} levels deep: "
                         "flatten it (no config here needs that)"
                     )
-                frames.append([event.anchor, 1])
+                mapping = isinstance(event, MappingStartEvent)
+                frames.append([event.anchor, 1, set() if mapping else None, mapping])
                 continue
             elif isinstance(event, CollectionEndEvent):
-                anchor, size = frames.pop()
+                anchor, size, _, _ = frames.pop()
                 if anchor:
                     sizes[str(anchor)] = size
             else:
@@ -140,6 +158,7 @@ def _count_nodes(text: str, where: str, *, pure: bool) -> None:
         if not pure:
             raise
         raise HarnessError(f"{where}: not valid YAML: {exc}") from exc
+    return repeated
 
 
 def yaml_error(exc: MarkedYAMLError, where: str) -> HarnessError:
@@ -163,8 +182,8 @@ def load_yaml(path: Path, where: str | None = None, *, lines: bool = True) -> An
 
     where = where or str(path)
     text = read_text(path, "YAML file")
-    check_yaml(text, where)
-    if not lines:
+    # A repeated key: the round-trip loader's error, with its line, from either reader.
+    if not check_yaml(text, where) and not lines:
         try:
             return YAML(typ="safe", pure=False).load(text)
         except YAMLError:

@@ -36,6 +36,8 @@ def test_plain_data_is_the_round_trip_data(rel: str):
         ("a: 1\n  b: 2\n", "f.yaml:2: mapping values are not allowed here"),
         ("a: [1, 2\nb: 3\n", "f.yaml:2: expected ',' or ']', but got ':'"),
         ("a: *nowhere\n", "f.yaml:1: found undefined alias 'nowhere'"),
+        # Beside a merge key the safe loader keeps the last value silently: refused all the same.
+        ("x: &x\n  a: 1\ns:\n  <<: *x\n  r: 1\n  r: 2\n", 'f.yaml:6: found duplicate key "r"'),
     ],
 )
 def test_a_broken_file_gets_the_same_line_from_either_reader(

@@ -1,7 +1,7 @@
 """The stack's own rules, which no off-the-shelf linter knows; each finding has file:line.
 
-Compose is read with ruamel's round-trip loader for its line numbers (anchors and merge
-keys resolved, so a rule sees what compose sees).
+Compose is read with anchors and merge keys resolved, so a rule sees what compose sees; a
+repository with findings is read again with ruamel's round-trip loader, for their lines.
 """
 
 from __future__ import annotations
@@ -89,14 +89,23 @@ def check(root: Path, reg: registry.Registry | HarnessError | None = None) -> li
     """Every policy finding in the repository at root, sorted by file and line.
 
     reg: the registry (or the error loading it gave) when the caller loaded it already.
+    The files are read as plain data first (libyaml: several times faster than a round
+    trip); only a repository with findings is read again, round-trip, for their lines. Both
+    readers give the same data (tests/harness/test_safeload.py), so the same findings.
     """
-    return sorted(_Policy(root, reg).run())
+    quick = _Policy(root, reg, lines=False)
+    if not any(True for _ in quick.run()):
+        return []
+    return sorted(_Policy(root, getattr(quick, "reg", reg), lines=True).run())
 
 
 class _Policy:
-    def __init__(self, root: Path, reg: registry.Registry | HarnessError | None) -> None:
+    def __init__(
+        self, root: Path, reg: registry.Registry | HarnessError | None, *, lines: bool
+    ) -> None:
         self.root = root
         self.loaded = reg
+        self.lines = lines
         self.unreadable: dict[str, HarnessError] = {}
 
     def f(self, rule: str, path: str, line: int, message: str, hint: str) -> Finding:
@@ -110,7 +119,8 @@ class _Policy:
         except HarnessError as exc:
             yield self._unreadable("ANN000", exc, "fix services.json first")
             return
-        self.registry_doc = safeload.document(self._read(str(self.reg.path.relative_to(self.root))))
+        registry_text = self._read(str(self.reg.path.relative_to(self.root)))
+        self.registry_doc = safeload.document(registry_text) if self.lines else None
         try:
             self.compose = self._mapping_file(COMPOSE_FILE)
             self.hot = self._mapping_file(OVERRIDE_SAMPLE)
@@ -143,7 +153,7 @@ class _Policy:
         path = self.root / rel
         if not path.exists():
             return {}
-        data = safeload.load_yaml(path, rel)
+        data = safeload.load_yaml(path, rel, lines=self.lines)
         if data is None:
             return {}
         if not isinstance(data, dict):
@@ -461,7 +471,7 @@ class _Policy:
         except HarnessError as exc:
             yield self._unreadable("ANN010", exc, "fix it (scripts/train_models.py writes it)")
             return
-        models_doc = safeload.document(text)
+        models_doc = safeload.document(text) if self.lines else None
         shape = sorted(_MODELS_VALIDATOR.iter_errors(data), key=lambda e: list(e.absolute_path))
         for error in shape:
             key_path = list(error.absolute_path)
