@@ -87,6 +87,10 @@ def test_a_subset_run_leaves_the_networks_where_no_peer_runs(tmp_path: Path):
     # Each network of a-backend has a running peer (the proxy, the database): unchanged.
     assert "networks" not in services["a-backend"]
     assert "networks" not in services["db"]
+    # A service none of whose networks has a running peer keeps them: with none, compose
+    # would put it on a default network.
+    alone = stack.override_for(config, ["b-backend"])["services"]
+    assert "networks" not in alone["b-backend"]
     # The whole stack (no subset): every network stays as the compose file has it.
     whole = stack.override_for(config)["services"]
     assert all("networks" not in entry for entry in whole.values())

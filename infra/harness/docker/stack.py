@@ -83,8 +83,11 @@ def override_for(
             entry["ports"] = ports
         if spec.get("healthcheck", {}).get("test"):
             entry["healthcheck"] = {"interval": FAST_HEALTH_INTERVAL}
-        if unused.get(name):
-            kept = {n: v for n, v in spec["networks"].items() if n not in unused[name]}
+        kept = {
+            n: v for n, v in (spec.get("networks") or {}).items() if n not in unused.get(name, ())
+        }
+        # None left: compose would attach it to a default network instead; keep them all.
+        if unused.get(name) and kept:
             networks = CommentedMap({n: v or {} for n, v in sorted(kept.items())})
             networks.yaml_set_ctag(Tag(suffix="!override"))
             entry["networks"] = networks
