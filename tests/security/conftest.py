@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from harness import proc
+from harness.docker import images
 from harness.docker.compose import PROJECT_LABEL
 from harness.docker.stack import Stack
 from harness.registry import Component
@@ -34,8 +35,6 @@ from tests.smoke.conftest import (  # noqa: F401 - pytest finds fixtures and hoo
     started,
 )
 
-# The kinds whose images have Python: probes and the thread bomb are Python.
-PYTHON_KINDS = ("backend", "worker")
 PROBE_TIMEOUT_S = 120
 # Seconds a probe waits for a TCP connection before calling the target unreachable.
 CONNECT_TIMEOUT_S = 3
@@ -45,7 +44,8 @@ CONNECT_TIMEOUT_S = 3
 @pytest.fixture(scope="session")
 def python_component(started: list[Component]) -> Component:  # noqa: F811
     """A component the stack runs whose image has Python (a run that starts some alone too)."""
-    found = next((c for c in started if c.kind in PYTHON_KINDS), None)
+    # Probes and the thread bomb are Python: an image built on the Python base has it.
+    found = next((c for c in started if images.BASE_VARIABLE[c.kind] == "PYTHON_IMAGE"), None)
     assert found is not None, f"the stack runs no Python component: {[c.ref for c in started]}"
     return found
 
