@@ -53,7 +53,7 @@ def python_component(started: list[Component]) -> Component:  # noqa: F811
 @pytest.fixture(scope="session")
 def probe_image(stack: Stack, python_component: Component) -> str:  # noqa: F811
     """The image probes run from: it has Python, and this run built it."""
-    return f"annadata/{python_component.compose_name}:{stack.run_env['ANNADATA_TAG']}"
+    return f"{images.image_name(python_component)}:{stack.run_env['ANNADATA_TAG']}"
 
 
 def container_id(running: Stack, service: str) -> str:

@@ -83,11 +83,10 @@ def override_for(
             entry["ports"] = ports
         if spec.get("healthcheck", {}).get("test"):
             entry["healthcheck"] = {"interval": FAST_HEALTH_INTERVAL}
-        kept = {
-            n: v for n, v in (spec.get("networks") or {}).items() if n not in unused.get(name, ())
-        }
+        left_out = unused.get(name, set())
+        kept = {n: v for n, v in (spec.get("networks") or {}).items() if n not in left_out}
         # None left: compose would attach it to a default network instead; keep them all.
-        if unused.get(name) and kept:
+        if left_out and kept:
             networks = CommentedMap({n: v or {} for n, v in sorted(kept.items())})
             networks.yaml_set_ctag(Tag(suffix="!override"))
             entry["networks"] = networks
@@ -106,11 +105,12 @@ def _unused_networks(declared: Mapping[str, Any], started: Collection[str]) -> d
     for name, spec in declared.items():
         for network in spec.get("networks") or {}:
             members.setdefault(network, set()).add(name)
+    running = set(started)
     unused: dict[str, set[str]] = {}
-    for name in started:
+    for name in running:
         for network in declared.get(name, {}).get("networks") or {}:
             peers = members[network] - {name}
-            if peers and not peers & set(started):
+            if peers and not peers & running:
                 unused.setdefault(name, set()).add(network)
     return unused
 
