@@ -135,7 +135,12 @@ def _install_actionlint(session: nox.Session) -> None:
         )  # fmt: skip
 
 
-# Quick sessions share nothing but the checkout: `nox -j 2 -t quick` runs them side by side.
+# `nox -j 2` runs two sessions at a time: those marked allow_parallel share nothing but the
+# checkout and the engine (every stack has its own project name and ephemeral ports; a
+# machine-wide lock (harness.hostlock) makes a second run wait for the engine, a stand-in or
+# an image another one is building). Three run alone, after the rest: hooks (it runs this
+# checkout's venvs), devstack (the plan's fixed ports) and k8s (it compares the host's
+# iptables before and after).
 @nox.session(tags=["quick"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
@@ -157,7 +162,7 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", *picked.args)
 
 
-@nox.session(name="lint-corpus")
+@nox.session(name="lint-corpus", allow_parallel=True)
 def lint_corpus(session: nox.Session) -> None:
     """Prove every lint rule and linter on its bad input (tests/harness/fixtures/lint)."""
     picked = _Affected(session, "lint-corpus")
@@ -227,7 +232,7 @@ def bases(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "bases", *session.posargs)
 
 
-@nox.session(tags=["docker"])
+@nox.session(tags=["docker"], allow_parallel=True)
 def build(session: nox.Session) -> None:
     """Build the service images (stand-ins first in no-registry mode) and print a table."""
     picked = _Affected(session, "build")
@@ -237,7 +242,7 @@ def build(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "build", *picked.through, *picked.args)
 
 
-@nox.session(tags=["docker"])
+@nox.session(tags=["docker"], allow_parallel=True)
 def standins(session: nox.Session) -> None:
     """Prove the stand-in images keep their official images' contracts (Docker)."""
     picked = _Affected(session, "standins")
@@ -247,7 +252,7 @@ def standins(session: nox.Session) -> None:
     session.run("pytest", "tests/standins", _junit("standins"), *picked.args)
 
 
-@nox.session(tags=["docker"])
+@nox.session(tags=["docker"], allow_parallel=True)
 def stack(session: nox.Session) -> None:
     """The harness's own Docker paths: broken stacks torn down, a real push and pull by digest."""
     picked = _Affected(session, "stack")
@@ -275,7 +280,7 @@ def devstack(session: nox.Session) -> None:
     )  # fmt: skip
 
 
-@nox.session(tags=["docker"])
+@nox.session(tags=["docker"], allow_parallel=True)
 def smoke(session: nox.Session) -> None:
     """Build, bring the stack up on ephemeral ports, check every service, tear down."""
     picked = _Affected(session, "smoke")
@@ -293,7 +298,7 @@ def smoke(session: nox.Session) -> None:
     )
 
 
-@nox.session(tags=["docker"])
+@nox.session(tags=["docker"], allow_parallel=True)
 def security(session: nox.Session) -> None:
     """Attack a throwaway stack (tests/security): every audited hole must stay closed."""
     picked = _Affected(session, "security")
@@ -306,7 +311,7 @@ def security(session: nox.Session) -> None:
     )  # fmt: skip
 
 
-@nox.session(tags=["docker"])
+@nox.session(tags=["docker"], allow_parallel=True)
 def contract(session: nox.Session) -> None:
     """OpenAPI contracts: drift, breaking changes against the base, schemathesis live."""
     picked = _Affected(session, "contract")
@@ -343,7 +348,7 @@ def bench(session: nox.Session) -> None:
     session.run("python", f"bench/{name}.py", *args, interrupt_timeout=TEARDOWN_GRACE_S)
 
 
-@nox.session(tags=["docker"])
+@nox.session(tags=["docker"], allow_parallel=True)
 def scaffold(session: nox.Session) -> None:
     """Prove the scaffold: ten new services lint clean; a fresh one passes unit, smoke, contract."""
     picked = _Affected(session, "scaffold")
@@ -357,7 +362,7 @@ def scaffold(session: nox.Session) -> None:
     )  # fmt: skip
 
 
-@nox.session(tags=["k8s"])
+@nox.session(tags=["k8s"], allow_parallel=True)
 def chart(session: nox.Session) -> None:
     """Check the Helm chart offline: helm lint, kubernetes-validate, checkov, tests/chart."""
     picked = _Affected(session, "chart")
@@ -419,7 +424,7 @@ def adopt(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "adopt", *session.posargs)
 
 
-@nox.session(name="adopt-corpus", tags=["docker"])
+@nox.session(name="adopt-corpus", tags=["docker"], allow_parallel=True)
 def adopt_corpus(session: nox.Session) -> None:
     """Audit and adopt the corpus repositories (real probe venvs); lint, smoke, contract pass."""
     picked = _Affected(session, "adopt-corpus")

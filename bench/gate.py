@@ -1,8 +1,9 @@
 """Print the gate's time per session: the full gate against `--affected` runs, in one clone.
 
 Usage: nox -s bench -- gate [--scenarios full,backend,docs] [--sessions S,...]
-                            [--services N] [--repeat N] [--ref REF]
-Scenarios, each in the same clone of HEAD, one session at a time (`nox -s <session>`):
+                            [--services N] [--repeat N] [--ref REF] [--jobs N]
+Scenarios, each in the same clone of HEAD, one session at a time (`nox -s <session>`), or
+with `--jobs N` as one `nox -j N` (the README's gate command: the total only):
   full     the whole gate, as `nox` runs it;
   backend  a one-line change in one backend, `nox -s <session> -- --affected HEAD`;
   docs     a one-line change in the README, `nox -s <session> -- --affected HEAD`.
@@ -92,9 +93,13 @@ def _cpu_ticks() -> tuple[int, int]:
     return sum(fields) - idle, sum(fields)
 
 
-def _session(name: str, affected: bool, log: Path) -> tuple[float, bool, float]:
-    """Seconds, passed, and the cores the machine kept busy meanwhile (of os.cpu_count())."""
-    argv = [sys.executable, "-m", "nox", "-s", name]
+def _session(name: str, affected: bool, log: Path, jobs: int = 1) -> tuple[float, bool, float]:
+    """Seconds, passed, and the cores the machine kept busy meanwhile (of os.cpu_count()).
+
+    jobs > 1: name is ignored; the whole gate runs as one `nox -j jobs`.
+    """
+    argv = [sys.executable, "-m", "nox"]
+    argv += ["-j", str(jobs)] if jobs > 1 else ["-s", name]
     if affected:
         argv += ["--", "--affected", "HEAD"]
     started, (busy, total) = time.monotonic(), _cpu_ticks()
@@ -107,19 +112,27 @@ def _session(name: str, affected: bool, log: Path) -> tuple[float, bool, float]:
     return time.monotonic() - started, done.returncode == 0, cores
 
 
-def _scenario(name: str, sessions: list[str], logs: Path) -> dict[str, tuple[float, bool]]:
+def _scenario(
+    name: str, sessions: list[str], logs: Path, jobs: int = 1
+) -> dict[str, tuple[float, bool]]:
     _reset()
     if name in CHANGES:
         path, line = CHANGES[name]
         with (CLONE / path).open("a", encoding="utf-8") as sink:
             sink.write(line)
     rows: dict[str, tuple[float, bool]] = {}
-    for session in sessions:
-        seconds, ok, cores = _session(session, name != "full", logs / f"{name}-{session}.log")
+    for session in [whole(jobs)] if jobs > 1 else sessions:
+        log = logs / f"{name}-{session.replace(' ', '_')}.log"
+        seconds, ok, cores = _session(session, name != "full", log, jobs)
         rows[session] = (seconds, ok)
         print(f"  {name:<10} {session:<12} {seconds:7.1f}s {'ok' if ok else 'FAILED':<6} "
               f"{cores:.2f} of {os.cpu_count()} cores busy", flush=True)  # fmt: skip
     return rows
+
+
+def whole(jobs: int) -> str:
+    """The table's row for a whole-gate run."""
+    return f"nox -j {jobs}"
 
 
 def _prepush(repeat: int) -> list[tuple[str, float]]:
@@ -194,6 +207,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each affected scenario")
     parser.add_argument("--ref", default="HEAD", help="the commit to clone (e.g. main: before)")
     parser.add_argument("--prepush", action="store_true", help="time the pre-push hook too")
+    parser.add_argument("--jobs", type=int, default=1, help="N > 1: each scenario as `nox -j N`")
     args = parser.parse_args(argv)
     # Started in the background, a shell hands us SIGINT ignored, and every child would
     # inherit that: the stack session's Ctrl-C tests would then fail for the bench's sake.
@@ -207,7 +221,7 @@ def main(argv: list[str]) -> int:
     for name in filter(None, args.scenarios.split(",")):
         for run in range(args.repeat if name != "full" else 1):
             label = name if run == args.repeat - 1 or name == "full" else f"{name}#{run + 1}"
-            results[label] = _scenario(name, sessions, logs)
+            results[label] = _scenario(name, sessions, logs, args.jobs)
     # At today's size, before any services are added.
     hook = _prepush(args.repeat) if args.prepush else []
     if args.services:
@@ -217,12 +231,12 @@ def main(argv: list[str]) -> int:
         for run in range(max(args.repeat, 2)):
             # The first run at the new size creates the new targets' venvs: not warm.
             label = f"backend@{args.services}" + ("" if run else " (1st)")
-            results[label] = _scenario("backend", sessions, logs)
+            results[label] = _scenario("backend", sessions, logs, args.jobs)
     _reset()
     _untag_made()
     print("\nseconds per session (`nox -s <session>`, affected runs `-- --affected HEAD`); "
           "! = failed; shared machine: compare within this run")  # fmt: skip
-    _table(results, sessions)
+    _table(results, [whole(args.jobs)] if args.jobs > 1 else sessions)
     for label, seconds in hook:
         print(f"{label:<50} {seconds:6.1f}s (median)")
     return 0

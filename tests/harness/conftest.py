@@ -8,9 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from harness import proc
+from harness import hostlock, proc
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def own_locks(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The tests' own machine-wide locks: a fake engine's builds must not wait for real ones."""
+    directory = tmp_path_factory.mktemp("locks")
+    monkeypatch.setenv(hostlock.DIR_ENV, str(directory))
+    return directory
 
 
 @pytest.fixture

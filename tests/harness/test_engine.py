@@ -47,7 +47,8 @@ def test_bare_debian_as_root_provisions_and_says_so(debian: Path):
     said: list[str] = []
     fake = FakeDocker(
         {
-            VERSION: [fail("Cannot connect to the Docker daemon"), ok("20.10.24 28.2.2")],
+            # Before the lock, under it (no other run provisioned it meanwhile), after.
+            VERSION: [fail("Cannot connect to the Docker daemon")] * 2 + [ok("20.10.24 28.2.2")],
             COMPOSE: ok("5.6.1"),
             PROVISION: ok(),
         }
@@ -98,13 +99,23 @@ def test_missing_compose_plugin_is_provisioned(debian: Path):
     fake = FakeDocker(
         {
             VERSION: ok("20.10.24 28.2.2"),
-            COMPOSE: [fail("'compose' is not a docker command"), ok("5.6.1")],
+            COMPOSE: [fail("'compose' is not a docker command")] * 2 + [ok("5.6.1")],
             PROVISION: ok(),
         }
     )
     found = engine.ensure(root=Path("/repo"), run=fake, euid=0, os_release=debian, say=print)
     assert found.compose == "5.6.1"
     assert fake.calls.count(("bash", "/repo/infra/scripts/provision-docker.sh")) == 1
+
+
+def test_an_engine_another_run_provisioned_meanwhile_is_not_provisioned_again(debian: Path):
+    # Absent at the first look; answering once this run holds the lock the other one held.
+    fake = FakeDocker(
+        {VERSION: [fail("Cannot connect"), ok("20.10.24 28.2.2")], COMPOSE: ok("5.6.1")}
+    )
+    found = engine.ensure(root=Path("/repo"), run=fake, euid=0, os_release=debian, say=print)
+    assert found.server == "20.10.24"
+    assert not any(call[0] == "bash" for call in fake.calls)
 
 
 def test_failed_provisioning_names_the_script_and_log(debian: Path):
@@ -136,7 +147,7 @@ def test_env_var_false_allows_and_a_typo_is_refused(debian: Path, monkeypatch: p
     # Before: any value but "" and "0" refused, so `false` meant the opposite.
     monkeypatch.setenv(engine.NO_PROVISION_ENV, "false")
     fake = FakeDocker(
-        {VERSION: [fail("Cannot connect"), ok("20.10.24 28.2.2")], COMPOSE: ok("5.6.1"),
+        {VERSION: [fail("Cannot connect")] * 2 + [ok("20.10.24 28.2.2")], COMPOSE: ok("5.6.1"),
          PROVISION: ok()}
     )  # fmt: skip
     engine.ensure(root=Path("/repo"), run=fake, euid=0, os_release=debian, say=lambda _: None)

@@ -1,11 +1,15 @@
 """Publishing for real: push to a registry on 127.0.0.1, forget the image, pull it back by
 digest, run it, and get 200 from /health. The registry is `registry:2` (or its no-registry
-stand-in); the image is protein_engineering's backend, built for this commit.
+stand-in); the image is protein_engineering's backend, built for this commit, pushed from a
+copy of its own (its label makes a new image id): forgetting the copy leaves the service's
+tags in place for the stacks other sessions run beside this one (`nox -j 2`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,12 +26,27 @@ COMPONENT = "protein_engineering.backend"
 pytestmark = pytest.mark.docker
 
 
+@pytest.fixture
+def copies() -> Iterator[None]:
+    """Remove the images this test made (they carry LABEL) afterwards."""
+    yield
+    listed = proc.run(["docker", "images", "--quiet", "--filter", f"label={LABEL}"], timeout=60)
+    if listed.stdout.split():
+        proc.run(["docker", "rmi", "--force", *set(listed.stdout.split())], timeout=120)
+
+
+@pytest.mark.usefixtures("copies")
 def test_push_forget_pull_by_digest_run_and_health(local_registry: str, tmp_path: Path):
     reg = registry.load(ROOT)
     comp = reg.component(COMPONENT)
     sha = prepare(ROOT, reg, [comp]).tag
-    item = next(p for p in publish.plan(reg, local_registry, sha, "main", None)
-                if p.component == COMPONENT)  # fmt: skip
+    planned = next(p for p in publish.plan(reg, local_registry, sha, "main", None)
+                   if p.component == COMPONENT)  # fmt: skip
+    copy = f"annadata-publishtest-{LABEL.rsplit('=', 1)[1]}/{planned.source.split('/', 1)[1]}"
+    made = proc.run(["docker", "build", "--label", LABEL, "--tag", copy, "-"],
+                    stdin=f"FROM {planned.source}\n", timeout=300)  # fmt: skip
+    assert made.ok, made.last_error_line()
+    item = dataclasses.replace(planned, source=copy)
     pushed = publish.push([item])
     assert [ref for ref, _ in pushed] == list(item.targets)
     digests = {digest for _, digest in pushed}
@@ -60,7 +79,7 @@ def test_push_forget_pull_by_digest_run_and_health(local_registry: str, tmp_path
     finally:
         if container:
             proc.run(["docker", "rm", "--force", container], timeout=120)
-        # Put the developer's tags back (same image id: the pull restored the same image).
+        # Put the copy's tag back (same image id: the pull restored the same image).
         for tag in local_tags:
             if not tag.startswith(local_registry):
                 proc.run(["docker", "tag", f"{item.targets[0].rsplit(':', 1)[0]}@{digest}", tag])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import files, paths, proc
+from harness import files, hostlock, paths, proc
 from harness.bases import standins
 from harness.bases.standins import HASH_LABEL, STANDS_IN_LABEL, StandIn
 from harness.docker import image_info
@@ -81,6 +81,22 @@ def build(
     files.make_dir(root / LOG_DIR, "log directory")
     wanted = _with_bases(items, set(only) or set(items))
     hashes = standins.recipe_hashes(items)
+    # Every checkout shares the stand-ins: a second run waits, then finds them up to date.
+    with hostlock.machine("standins", "building the stand-in images", say):
+        outcomes = _build_wanted(root, items, wanted, hashes, force, run, say)
+    write_env_file(root, items)
+    return outcomes
+
+
+def _build_wanted(
+    root: Path,
+    items: dict[str, StandIn],
+    wanted: set[str],
+    hashes: dict[str, str],
+    force: bool,
+    run: proc.Runner,
+    say: Callable[[str], None],
+) -> list[StandInBuild]:
     outcomes = []
     for name, s in items.items():
         if name not in wanted:
@@ -102,7 +118,6 @@ def build(
             run(["docker", "image", "rm", old_id], timeout=60)
         size = image_info.size_mb(s.tag, run)
         outcomes.append(StandInBuild(name, s.tag, "built", time.monotonic() - started, size))
-    write_env_file(root, items)
     return outcomes
 
 

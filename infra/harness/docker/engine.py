@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import envflags, paths, proc
+from harness import envflags, hostlock, paths, proc
 from harness.errors import HarnessError
 
 # Setting this to 1 (or passing --no-provision) stops the harness from installing Docker.
@@ -92,6 +92,22 @@ def ensure(
         )
     if not can_provision(euid, os_release):
         raise HarnessError(f"{what}: {INSTRUCTIONS}")
+    # Two runs side by side (`nox -j 2`) must not both run apt: the second waits, then finds
+    # the first's engine.
+    with hostlock.machine("engine", "provisioning the Docker engine", say):
+        engine = probe(run)
+        if engine is None or engine.compose is None:
+            _provision(root, what, run, say)
+            engine = probe(run)
+    if engine is None or engine.compose is None:
+        raise HarnessError(
+            f"{paths.PROVISION_SCRIPT} finished but `docker compose version` still fails: "
+            "see /var/log/dockerd.log"
+        )
+    return engine
+
+
+def _provision(root: Path | None, what: str, run: proc.Runner, say: Callable[[str], None]) -> None:
     script = (root or paths.repo_root()) / paths.PROVISION_SCRIPT
     say(
         f"harness: {what}; provisioning with {paths.PROVISION_SCRIPT} "
@@ -104,10 +120,3 @@ def ensure(
             f"{paths.PROVISION_SCRIPT} failed ({done.last_error_line()}); "
             "see /var/log/dockerd.log, or " + INSTRUCTIONS
         )
-    engine = probe(run)
-    if engine is None or engine.compose is None:
-        raise HarnessError(
-            f"{paths.PROVISION_SCRIPT} finished but `docker compose version` still fails: "
-            "see /var/log/dockerd.log"
-        )
-    return engine

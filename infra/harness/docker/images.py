@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import files, git, paths, proc, registry, reports, safeload
+from harness import files, git, hostlock, paths, proc, registry, reports, safeload
 from harness.docker import dockerfiles, image_info
 from harness.errors import HarnessError
 
@@ -197,6 +197,12 @@ def build(
 
     def one(comp: registry.Component) -> Built:
         image = prefix + comp.compose_name
+        # Two runs side by side build the same image once: the second waits, then its own
+        # build is all cache.
+        with hostlock.machine(f"image-{image}", f"building {image}", say):
+            return build_one(comp, image)
+
+    def build_one(comp: registry.Component, image: str) -> Built:
         # Layers, not the image id: the revision label changes the id on every commit.
         before = image_info.inspect(f"{image}:dev", LAYERS, run)
         argv = [

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import proc
+from harness import files, proc
 from harness.docker import compose
 
 
@@ -38,7 +38,8 @@ def record(project: str) -> None:
     directory = records_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     owner = {"pid": os.getpid(), "start": _start_time(os.getpid())}
-    (directory / f"{project}.json").write_text(json.dumps(owner), encoding="utf-8")
+    # Whole or not at all: another run's reap() must never read half a record as a dead owner.
+    files.write_text(directory / f"{project}.json", json.dumps(owner), "stack owner record")
 
 
 def release(project: str) -> None:

@@ -11,18 +11,16 @@ recipe.json, written last.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import proc
+from harness import hostlock, proc
 from harness.errors import HarnessError
 
 CACHE_ENV = "ANNADATA_K8S_CACHE"
@@ -108,18 +106,6 @@ def cached(root: Path | None = None) -> Binaries | None:
     return None
 
 
-@contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as handle:
-        # One build per cache: a second run waits for the first instead of racing it.
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def ensure(
     root: Path | None = None, run: proc.Runner = proc.run, say: Callable[[str], None] = print
 ) -> Binaries:
@@ -128,7 +114,9 @@ def ensure(
     if found:
         return found
     directory = cache_dir(root)
-    with _lock(directory.parent / f".{directory.name}.lock"):
+    # One build per cache: a second run waits for the first instead of racing it.
+    lock = directory.parent / f".{directory.name}.lock"
+    with hostlock.held(lock, "building the Kubernetes binaries", say):
         found = cached(root)
         if found:
             return found
