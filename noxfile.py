@@ -136,11 +136,11 @@ def _install_actionlint(session: nox.Session) -> None:
 
 
 # `nox -j 2` runs two sessions at a time: those marked allow_parallel share nothing but the
-# checkout and the engine (every stack has its own project name and ephemeral ports; a
-# machine-wide lock (harness.hostlock) makes a second run wait for the engine, a stand-in or
-# an image another one is building). Three run alone, after the rest: hooks (it runs this
-# checkout's venvs), devstack (the plan's fixed ports) and k8s (it compares the host's
-# iptables before and after).
+# checkout and the engine. Every stack has its own project name and ephemeral ports (only
+# devstack takes the plan's fixed ones); k8s's host-state check leaves other containers'
+# mounts and rules out; a machine-wide lock (harness.hostlock) makes a second run wait for
+# the engine, a stand-in or an image another one is building. hooks runs alone: it runs
+# this checkout's venvs, which another session may be installing.
 @nox.session(tags=["quick"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
@@ -267,7 +267,7 @@ def stack(session: nox.Session) -> None:
     )  # fmt: skip
 
 
-@nox.session(tags=["docker"])
+@nox.session(tags=["docker"], allow_parallel=True)
 def devstack(session: nox.Session) -> None:
     """The plan's own check: `docker compose up -d --build` on the fixed ports, then curl."""
     picked = _Affected(session, "devstack")
@@ -372,7 +372,7 @@ def chart(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "chart", *picked.args)
 
 
-@nox.session(tags=["docker", "k8s"])
+@nox.session(tags=["docker", "k8s"], allow_parallel=True)
 def k8s(session: nox.Session) -> None:
     """Install the chart into a local Kubernetes 1.20 cluster, run the smoke checks, restore."""
     picked = _Affected(session, "k8s")

@@ -177,11 +177,15 @@ def load_yaml(path: Path, where: str | None = None, *, lines: bool = True) -> An
     lines: round-trip data that knows each node's line (yamlpos); without, plain data from
     libyaml, several times faster, for a caller that looks lines up only on a finding.
     """
+    where = where or str(path)
+    return loads_yaml(read_text(path, "YAML file"), where, lines=lines)
+
+
+def loads_yaml(text: str, where: str, *, lines: bool = True) -> Any:
+    """load_yaml() of text already read (where names it in errors)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    where = where or str(path)
-    text = read_text(path, "YAML file")
     # A repeated key: the round-trip loader's error, with its line, from either reader.
     if not check_yaml(text, where) and not lines:
         try:

@@ -82,7 +82,7 @@ def build(
     wanted = _with_bases(items, set(only) or set(items))
     hashes = standins.recipe_hashes(items)
     # Every checkout shares the stand-ins: a second run waits, then finds them up to date.
-    with hostlock.machine("standins", "building the stand-in images", say):
+    with hostlock.machine("standins", "checking or building the stand-in images", say):
         outcomes = _build_wanted(root, items, wanted, hashes, force, run, say)
     write_env_file(root, items)
     return outcomes

@@ -7,6 +7,7 @@ repository with findings is read again with ruamel's round-trip loader, for thei
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import re
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from typing import Any
 
 from harness import registry, safeload, yamlpos
 from harness.contract.openapi_diff import SPEC_FILE
-from harness.contract.untyped import untyped
+from harness.contract.untyped import Untyped, untyped
 from harness.docker import dockerfiles
 from harness.docker.compose import COMPOSE_FILE, ENV_TEMPLATE, OVERRIDE_SAMPLE
 from harness.errors import HarnessError
@@ -684,21 +685,27 @@ class _Policy:
                 continue
             level = "warning" if rel in foreign else "error"
             try:
-                # Plain data first: lines are looked up (a second, slower read) on a finding.
-                spec = safeload.load_yaml(self.root / rel, rel, lines=False)
+                text = safeload.read_text(self.root / rel, "YAML file")
+                parts = _untyped_parts(text, rel)
             except HarnessError:
                 continue  # openapi-spec-validator reports an unreadable spec, once
-            if not isinstance(spec, dict):
-                continue
-            parts = list(untyped(spec))
             if parts:
-                spec = safeload.load_yaml(self.root / rel, rel)
+                spec = safeload.loads_yaml(text, rel)
             for part in parts:
                 line = yamlpos.line_at(spec, ["paths", part.path, part.method])
                 hint = ("give the route a response model (a ResponseModel) or a RequestModel "
                         "body, then `nox -s contract -- --update`")  # fmt: skip
                 finding = self.f("ANN012", rel, line, part.text(), hint)
                 yield dataclasses.replace(finding, level=level)
+
+
+# By content: a spec is parsed once per process, though the scaffold checks the policy
+# before and after each new service (and its tests scaffold dozens).
+@functools.lru_cache(maxsize=256)
+def _untyped_parts(text: str, rel: str) -> tuple[Untyped, ...]:
+    """The untyped parts of one spec's text (plain data: lines are looked up on a finding)."""
+    spec = safeload.loads_yaml(text, rel, lines=False)
+    return tuple(untyped(spec)) if isinstance(spec, dict) else ()
 
 
 def _network_lines(listed: Any) -> list[tuple[str, int]]:
