@@ -139,8 +139,8 @@ def _install_actionlint(session: nox.Session) -> None:
 # checkout and the engine. Every stack has its own project name and ephemeral ports (only
 # devstack takes the plan's fixed ones); k8s's host-state check leaves other containers'
 # mounts and rules out; a machine-wide lock (harness.hostlock) makes a second run wait for
-# the engine, a stand-in or an image another one is building. hooks runs alone: it runs
-# this checkout's venvs, which another session may be installing.
+# the engine, a stand-in or an image another one is building. hooks runs this checkout's
+# quick venvs: the gate lists it well after them (harness.selection.plan.GATE).
 @nox.session(tags=["quick"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
@@ -173,7 +173,7 @@ def lint_corpus(session: nox.Session) -> None:
     session.run("pytest", "tests/lint", _junit("lint-corpus"), *picked.args)
 
 
-@nox.session
+@nox.session(allow_parallel=True)
 def hooks(session: nox.Session) -> None:
     """Prove the pre-push hook refuses a broken push to a local bare repo and passes a clean one."""
     picked = _Affected(session, "hooks")
