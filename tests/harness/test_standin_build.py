@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from harness import paths, proc, registry
+from harness import hostlock, paths, proc, registry
 from harness.bases import standin_build, standins
 from harness.docker import dockerfiles, images
 from harness.errors import HarnessError
 
-from .conftest import REPO
+from .conftest import REPO, FakeDocker, ok
 
 
 class FakeEngine:
@@ -149,3 +151,32 @@ def test_a_report_directory_that_is_a_file_is_refused_before_any_image_build(
     with pytest.raises(HarnessError, match=r"reports: cannot create the report directory"):
         images.build(registry_root, reg, reg.components(), tag="t", image_env={}, run=engine)
     assert engine.builds == []
+
+
+def test_an_image_another_run_is_building_is_waited_for_then_built(registry_root: Path):
+    shutil.copytree(REPO / "infra/docker-templates", registry_root / "infra/docker-templates")
+    reg = registry.load(registry_root)
+    dockerfiles.write_all(registry_root, reg)
+    comp = reg.component("soil_health.backend")
+    fake = FakeDocker({("docker", "build"): ok(), ("docker", "image", "inspect"): ok("1000")})
+    said: list[str] = []
+
+    def build() -> None:
+        # A prefix of its own (as a test's): the lock is the component's all the same.
+        images.build(registry_root, reg, [comp], tag="t", image_env={}, prefix="annadata-t1/",
+                     run=fake, say=said.append)  # fmt: skip
+
+    worker = threading.Thread(target=build)
+    with hostlock.machine(f"image-{comp.compose_name}", "building it (another run)"):
+        worker.start()
+        deadline = time.monotonic() + 30
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert said[:1] == [
+            "harness: waiting for another run that is building annadata-t1/soil_health-backend "
+            f"(lock {hostlock.locks_dir() / 'image-soil_health-backend.lock'})"
+        ]
+        assert not [c for c in fake.calls if c[:2] == ("docker", "build")]
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert len([c for c in fake.calls if c[:2] == ("docker", "build")]) == 1

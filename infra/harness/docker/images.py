@@ -198,8 +198,9 @@ def build(
     def one(comp: registry.Component) -> Built:
         image = prefix + comp.compose_name
         # Two runs side by side build the same image once: the second waits, then its own
-        # build is all cache.
-        with hostlock.machine(f"image-{image}", f"building {image}", say):
+        # build is all cache. By component, not image name: a test's own prefix is new on
+        # every run, and its lock file would stay behind.
+        with hostlock.machine(f"image-{comp.compose_name}", f"building {image}", say):
             return build_one(comp, image)
 
     def build_one(comp: registry.Component, image: str) -> Built:
