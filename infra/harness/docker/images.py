@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -194,13 +195,20 @@ def build(
     files.make_dir(root / reports.REPORTS_DIR, "report directory")
     labels = _oci_labels(root, tag) if comps else []
     sizes: dict[str, float] = {}
+    printing = threading.Lock()
+
+    def line(text: str) -> None:
+        # Two builds at a time: print writes the text and its newline apart, and two lines
+        # from the threads ran together.
+        with printing:
+            say(text)
 
     def one(comp: registry.Component) -> Built:
         image = prefix + comp.compose_name
         # Two runs side by side build the same image once: the second waits, then its own
         # build is all cache. By component, not image name: a test's own prefix is new on
         # every run, and its lock file would stay behind.
-        with hostlock.machine(f"image-{comp.compose_name}", f"building {image}", say):
+        with hostlock.machine(f"image-{comp.compose_name}", f"building {image}", line):
             return build_one(comp, image)
 
     def build_one(comp: registry.Component, image: str) -> Built:
@@ -219,10 +227,10 @@ def build(
                 argv += ["--build-arg", f"{variable}={value}"]
         argv.append(str(root / comp.context))
         if cache is not None:
-            argv[-1:-1] = [*INLINE_CACHE, *cache.pull(root, comp, argv, run, say)]
+            argv[-1:-1] = [*INLINE_CACHE, *cache.pull(root, comp, argv, run, line)]
         log_name = image.removeprefix(IMAGE_PREFIX).replace("/", "-")
         log = root / paths.STATE_DIR / "logs" / f"build-{log_name}.log"
-        say(f"build: {image} ({comp.directory})")
+        line(f"build: {image} ({comp.directory})")
         started = time.monotonic()
         done = run(argv, timeout=BUILD_TIMEOUT, log=log)
         seconds = time.monotonic() - started
@@ -232,7 +240,7 @@ def build(
                 f"full log: {log.relative_to(root)}"
             )
         if cache is not None:
-            cache.push(root, comp, argv, f"{image}:{tag}", run, say)
+            cache.push(root, comp, argv, f"{image}:{tag}", run, line)
         after = image_info.inspect(f"{image}:dev", LAYERS, run)
         base_var = SERVER_BASE_VARIABLE if comp.serve == "server" else BASE_VARIABLE[comp.kind]
         base = image_env.get(base_var, DEFAULT_BASE[base_var])
