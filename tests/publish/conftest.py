@@ -25,6 +25,12 @@ def docker(*argv: str, timeout: float = 300) -> proc.Result:
     return done
 
 
+def labelled(label: str) -> list[str]:
+    """The ids of every image (intermediate ones too) that carries label."""
+    listed = docker("images", "--all", "--quiet", "--filter", f"label={label}")
+    return sorted(set(listed.stdout.split()))
+
+
 def wait_for(url: str, what: str, timeout: float = 60) -> None:
     """Until url answers 200, or fail naming what did not."""
     deadline = time.monotonic() + timeout

@@ -19,7 +19,7 @@ from harness import paths, proc, registry
 from harness.docker import images
 from harness.docker.prepare import prepare
 
-from .conftest import docker
+from .conftest import docker, labelled
 
 ROOT = paths.repo_root(Path(__file__))
 COMPONENT = "soil_health.backend"
@@ -47,14 +47,9 @@ def fresh_base() -> Iterator[tuple[str, str]]:
     finally:
         # A child goes before its parent can: a few passes clear the whole tree.
         for _ in range(3):
-            if _labelled(label):
-                proc.run(["docker", "rmi", "--force", *_labelled(label)], timeout=300)
-        assert _labelled(label) == []
-
-
-def _labelled(label: str) -> list[str]:
-    listed = docker("images", "--all", "--quiet", "--filter", f"label={label}")
-    return sorted(set(listed.stdout.split()))
+            if labelled(label):
+                proc.run(["docker", "rmi", "--force", *labelled(label)], timeout=300)
+        assert labelled(label) == []
 
 
 def _outcomes(log: Path) -> list[tuple[str, str]]:
@@ -92,10 +87,10 @@ def test_a_rebuild_pulls_the_cached_layers_instead_of_running_pip_install(
 
     # Forget every image of that build (all carry the base's label), keeping the base.
     base_id = docker("image", "inspect", "--format", "{{.Id}}", base).stdout.strip()
-    built = [i for i in _labelled(label) if not base_id.startswith(f"sha256:{i}")]
+    built = [i for i in labelled(label) if not base_id.startswith(f"sha256:{i}")]
     # Removing a child takes its untagged parents along: some ids are gone by their turn.
     proc.run(["docker", "rmi", "--force", *built], timeout=300)
-    assert [i for i in _labelled(label) if not base_id.startswith(f"sha256:{i}")] == []
+    assert [i for i in labelled(label) if not base_id.startswith(f"sha256:{i}")] == []
 
     images.build(ROOT, reg, [comp], tag="cachetest", image_env=env, prefix=prefix,
                  cache=images.LayerCache(source=namespace))  # fmt: skip

@@ -17,7 +17,7 @@ import pytest
 from harness import paths, proc, publish, registry
 from harness.docker.prepare import prepare
 
-from .conftest import LABEL
+from .conftest import LABEL, labelled
 from .conftest import docker as _docker
 from .conftest import wait_for as _wait_for
 
@@ -30,9 +30,8 @@ pytestmark = pytest.mark.docker
 def copies() -> Iterator[None]:
     """Remove the images this test made (they carry LABEL) afterwards."""
     yield
-    listed = proc.run(["docker", "images", "--quiet", "--filter", f"label={LABEL}"], timeout=60)
-    if listed.stdout.split():
-        proc.run(["docker", "rmi", "--force", *set(listed.stdout.split())], timeout=120)
+    if labelled(LABEL):
+        proc.run(["docker", "rmi", "--force", *labelled(LABEL)], timeout=120)
 
 
 @pytest.mark.usefixtures("copies")
