@@ -239,7 +239,7 @@ def _judge(audit: Audit, tree: Tree) -> None:
                 Blocker(
                     app.requirements,
                     f"{len(app.unpinned)} unpinned requirement(s): {', '.join(app.unpinned[:5])}",
-                    "adopt writes a lock pinned by pip's resolver (pip install --dry-run --report)",
+                    "adopt writes a lock pinned by pip's resolver (pip install --report)",
                     True,
                 )
             )

@@ -160,7 +160,7 @@ def _lock(root: Path, found: auditing.Audit, comp: registry.Component) -> str | 
         )
     lines = [
         f"# Pinned by `nox -s adopt` from {source} with pip's resolver",
-        f"# (pip install --dry-run --report, Python {sys.version_info[0]}.{sys.version_info[1]}).",
+        f"# (pip install --report, Python {sys.version_info[0]}.{sys.version_info[1]}).",
         f"# Edit {source}, delete this file and adopt again to refresh it.",
         *(f"{name}=={version}" for name, version in pins.items()),
     ]
