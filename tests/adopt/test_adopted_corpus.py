@@ -19,18 +19,19 @@ from harness import paths, registry
 from harness.adopt import writer
 from harness.docker import images
 from tests import adopt_corpus as corpus
+from tests import nested
 
 pytestmark = pytest.mark.docker
-# Venvs of the nested sessions, shared by the trees and kept between runs: pip still
-# reinstalls each tree's own copy of the harness (a local directory) every time.
+# Venvs of the nested sessions, one set per tree (its builder's name), kept between runs.
+# Each tree is built at the same path every run, so their installs are skipped.
 ENVDIR = paths.repo_root(Path(__file__)) / ".nox" / "_adopt-checkout"
 # Nested sessions in the adopted tree: what the issue asks to pass, in this order.
 SESSIONS = (["lint"], ["smoke"], ["contract", "--", "--update"], ["contract"])
 
 
-def _nox(root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+def _nox(envdir: Path, root: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "nox", "--no-color", "--envdir", str(ENVDIR), "-s", *argv],
+        [sys.executable, "-m", "nox", "--no-color", "--envdir", str(envdir), "-s", *argv],
         cwd=root,
         capture_output=True, text=True, timeout=3000, check=False,
     )  # fmt: skip
@@ -51,15 +52,20 @@ def _remove_images(root: Path) -> None:
 @pytest.mark.parametrize(
     "build", [corpus.plan_monorepo, corpus.postgres_app], ids=["plan_monorepo", "postgres_app"]
 )
-def test_an_adopted_tree_passes_lint_smoke_and_contract(
-    tmp_path: Path, build: Callable[[Path], Path]
-):
-    root = build(tmp_path / "repo")
+def test_an_adopted_tree_passes_lint_smoke_and_contract(build: Callable[[Path], Path]):
+    envdir = ENVDIR / build.__name__
+    with nested.place(envdir) as work:
+        _adopt_and_check(envdir, build(work / "repo"))
+
+
+def _adopt_and_check(envdir: Path, root: Path) -> None:
     writer.run(root, say=print)
     try:
         for argv in SESSIONS:
-            done = _nox(root, *argv)
+            done = _nox(envdir, root, *argv)
             assert done.returncode == 0, f"nox -s {' '.join(argv)}:\n{done.stdout[-3000:]}"
+        # The second contract run found its venv holding the harness already: no reinstall.
+        assert "installs unchanged since they were made" in done.stdout + done.stderr
         # `contract -- --update` rewrote the specs the probe committed: the same document.
         status = subprocess.run(["git", "-C", str(root), "status", "--porcelain"],
                                 capture_output=True, text=True, check=True).stdout  # fmt: skip

@@ -21,14 +21,20 @@ def git(*args: str, cwd: Path) -> str:
 
 
 @pytest.fixture
-def checkout(tmp_path: Path) -> Path:
+def checkout_dir(tmp_path: Path) -> Path:
+    """An empty directory to clone into; override for a fixed one (tests.nested)."""
+    return tmp_path
+
+
+@pytest.fixture
+def checkout(checkout_dir: Path) -> Path:
     """A clone of this repository at HEAD with its uncommitted work; override to test another.
 
     It keeps HEAD's commit and origin URL, so images built from it are the ones this
     checkout builds (same GIT_SHA and labels), and `main` as the contract base.
     """
-    dest = tmp_path / "annadata"
-    git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(dest), cwd=tmp_path)
+    dest = checkout_dir / "annadata"
+    git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(dest), cwd=checkout_dir)
     try:
         git("remote", "set-url", "origin", git("remote", "get-url", "origin", cwd=ROOT), cwd=dest)
     except subprocess.CalledProcessError:

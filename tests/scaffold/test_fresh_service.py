@@ -19,6 +19,7 @@ import pytest
 from harness import proc
 from harness.docker import compose, engine
 from harness.docker.stack import Stack
+from tests import nested
 
 from .conftest import ROOT, work_tree
 
@@ -41,6 +42,13 @@ def nox(checkout: Path, *args: str) -> str:
     tail = "\n".join(output.splitlines()[-60:])
     assert done.returncode == 0, f"`nox {' '.join(args)}` failed in {checkout}:\n{tail}"
     return output
+
+
+@pytest.fixture
+def checkout_dir() -> Iterator[Path]:
+    """The same directory on every run: the nested venvs' installs hold (tests.nested)."""
+    with nested.place(ENVDIR) as work:
+        yield work
 
 
 @pytest.fixture

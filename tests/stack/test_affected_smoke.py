@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness import paths, proc, registry
+from tests import nested
 
 ROOT = paths.repo_root(Path(__file__))
 # The nested sessions' venvs persist between runs: later runs skip their installs.
@@ -35,29 +36,30 @@ def _git(*argv: str, cwd: Path) -> str:
 
 
 @pytest.fixture
-def checkout(tmp_path: Path) -> Iterator[Path]:
+def checkout() -> Iterator[Path]:
     """A clone of this work tree, its uncommitted edits committed: the change is ours alone.
 
     Afterwards the image tags of that commit (the run's own) are removed; the images keep
     their other tags.
     """
-    dest = tmp_path / "annadata"
-    _git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(dest), cwd=tmp_path)
-    listed = _git("ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT)
-    for name in listed.splitlines():
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    _git("add", "--all", cwd=dest)
-    if _git("status", "--porcelain", cwd=dest):
-        _git("commit", "--quiet", "-m", "the work tree under test", cwd=dest)
-    yield dest
-    tag = _git("rev-parse", "--short=12", "HEAD", cwd=dest)
-    if tag != _git("rev-parse", "--short=12", "HEAD", cwd=ROOT):
-        listed = proc.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}",
-                           "--filter", f"reference=annadata/*:{tag}"], timeout=60)  # fmt: skip
-        if listed.stdout.split():
-            proc.run(["docker", "rmi", *listed.stdout.split()], timeout=120)
+    with nested.place(ENVDIR) as work:
+        dest = work / "annadata"
+        _git("clone", "--quiet", "--no-hardlinks", str(ROOT), str(dest), cwd=work)
+        listed = _git("ls-files", "--cached", "--others", "--exclude-standard", cwd=ROOT)
+        for name in listed.splitlines():
+            if (ROOT / name).is_file():
+                (dest / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, dest / name)
+        _git("add", "--all", cwd=dest)
+        if _git("status", "--porcelain", cwd=dest):
+            _git("commit", "--quiet", "-m", "the work tree under test", cwd=dest)
+        yield dest
+        tag = _git("rev-parse", "--short=12", "HEAD", cwd=dest)
+        if tag != _git("rev-parse", "--short=12", "HEAD", cwd=ROOT):
+            listed = proc.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}}",
+                               "--filter", f"reference=annadata/*:{tag}"], timeout=60)  # fmt: skip
+            if listed.stdout.split():
+                proc.run(["docker", "rmi", *listed.stdout.split()], timeout=120)
 
 
 def _nox(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,17 @@ and call it. `nox` runs the gate: lint, smoke, contract.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nox
+
+# harness.installs is standard library only: it decides, before anything is installed,
+# whether a session's venv already holds what the session would install.
+sys.path.insert(0, str(Path(__file__).parent / "infra"))
+from harness import installs
+
+ROOT = Path(__file__).parent
 
 nox.needs_version = ">=2025.10.16"
 nox.options.default_venv_backend = "venv"
@@ -23,7 +33,10 @@ ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 
 
 def _install_harness(session: nox.Session, *extra: str) -> None:
-    session.install("./infra", *extra)
+    # Editable, and skipped while infra/pyproject.toml and these pins are unchanged: pip
+    # rebuilt and reinstalled the harness on every run (7 s a session). Code changes (adopt
+    # run again) need no reinstall; the venv runs infra/harness as it is.
+    installs.install(session, ROOT, [("-e", "./infra", *extra)], check=False)
 
 
 @nox.session(tags=["quick"])
