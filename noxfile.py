@@ -194,7 +194,10 @@ def unit(session: nox.Session, target: str) -> None:
         # The session-name test runs nox itself; the frontend-call tests parse JS.
         _install_harness(session, "unit")
         tests = (picked.plan.tests if picked.plan else ()) or ("tests/harness",)
-        session.run("pytest", *tests, _junit("unit-harness"), *picked.args)
+        # The whole suite on every core (pytest-xdist): the quick set's longest session. A
+        # few selected tests run in this process: workers would cost more than they save.
+        cores = ("-n", "auto") if tests == ("tests/harness",) else ()
+        session.run("pytest", *cores, *tests, _junit("unit-harness"), *picked.args)
         return
     if target == REGISTRY_UNREADABLE:
         # Fails with the harness's one line (file:line) saying what is wrong with it.

@@ -44,7 +44,7 @@ HARNESS_LOCKS: dict[str, tuple[str, ...]] = {
     "lint": ("lint",),
     "typecheck": ("typecheck", "nox"),
     "test": ("test",),
-    "unit": ("test", "nox", "js"),
+    "unit": ("test", "nox", "js", "parallel"),
     "corpus": ("test", "lint"),
     "hooks": ("hooks", "nox"),
     "docker": ("docker",),
