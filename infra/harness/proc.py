@@ -124,19 +124,54 @@ def _tracked(
     command: list[str], feed: str | None, timeout: float | None, **popen: object
 ) -> tuple[int, str | None, str | None]:
     """subprocess.run's wait-and-kill, with the process listed in _RUNNING while it runs."""
-    with subprocess.Popen(command, **popen) as process:  # type: ignore[call-overload]
-        with _RUNNING_LOCK:
-            _RUNNING.add(process)
-        try:
-            out, err = process.communicate(feed, timeout=timeout)
-        except BaseException:
+    process: subprocess.Popen[str] | None = None
+    try:
+        # An interrupt inside Popen (the child already forked) or before the process is listed
+        # would leave a child nobody kills: it is held until both are done.
+        with _interrupts_held():
+            process = subprocess.Popen(command, **popen)  # type: ignore[call-overload]
+            with _RUNNING_LOCK:
+                _RUNNING.add(process)
+        out, err = process.communicate(feed, timeout=timeout)
+    except BaseException:
+        if process is not None:
             process.kill()
             process.wait()
-            raise
-        finally:
+        raise
+    finally:
+        if process is not None:
             with _RUNNING_LOCK:
                 _RUNNING.discard(process)
-        return process.returncode, out, err
+            for pipe in (process.stdin, process.stdout, process.stderr):
+                if pipe is not None:
+                    pipe.close()
+    return process.returncode, out, err
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait until the block ends, then act as they would have.
+
+    Python-level, not a signal mask: a child inherits the mask, and would ignore both.
+    Signals only reach the main thread's handlers, so other threads need nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous: dict[int, Callable[[int, FrameType | None], object] | int] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        handler = signal.getsignal(signum)
+        if handler is not None:  # None: installed outside Python, and could not be put back
+            previous[signum] = handler
+            signal.signal(signum, lambda number, _frame: held.append(number))
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        for number in held:
+            signal.raise_signal(number)
 
 
 def two_at_a_time(work: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
