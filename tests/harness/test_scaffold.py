@@ -43,6 +43,19 @@ def repo(pristine: Path, tmp_path: Path) -> Path:
     return tmp_path / "repo"
 
 
+@pytest.fixture(scope="module")
+def refusing(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy, with a stray services/ directory, shared by runs that must write nothing.
+
+    Each such test compares the files before and after its own run, so a run that writes
+    fails there, whichever test shares the copy after it.
+    """
+    repo = tmp_path_factory.mktemp("refusing") / "repo"
+    shutil.copytree(pristine, repo)
+    (repo / "services/stray").mkdir()
+    return repo
+
+
 def _first_free(root: Path, start: int, *also: int) -> int:
     """The port the scaffold should take: the lowest at or above start that nobody uses."""
     taken = set(registry.load(root).host_ports().values()) | set(also)
@@ -166,19 +179,20 @@ def test_the_next_free_port_skips_taken_ones_and_fills_gaps():
         ("stray", "services/stray already exists (not in services.json)"),
     ],
 )
-def test_a_bad_name_is_refused_and_nothing_is_written(repo: Path, name: str, message: str):
-    (repo / "services/stray").mkdir()
-    before = _snapshot(repo)
+def test_a_bad_name_is_refused_and_nothing_is_written(refusing: Path, name: str, message: str):
+    before = _snapshot(refusing)
     with pytest.raises(HarnessError, match=re.escape(message)):
-        scaffold.run(repo, name)
-    assert _snapshot(repo) == before
+        scaffold.run(refusing, name)
+    assert _snapshot(refusing) == before
 
 
-def test_a_bad_profile_is_refused(repo: Path):
+def test_a_bad_profile_is_refused(refusing: Path):
+    before = _snapshot(refusing)
     with pytest.raises(HarnessError, match="invalid profile 'default'"):
-        scaffold.run(repo, "pest_alerts", profile="default")
+        scaffold.run(refusing, "pest_alerts", profile="default")
     with pytest.raises(HarnessError, match="invalid profile 'Extra-s'"):
-        scaffold.run(repo, "pest_alerts", profile="Extra-s")
+        scaffold.run(refusing, "pest_alerts", profile="Extra-s")
+    assert _snapshot(refusing) == before
 
 
 def test_dry_run_prints_the_diff_and_writes_nothing(repo: Path, capsys):

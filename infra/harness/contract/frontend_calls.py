@@ -372,22 +372,32 @@ def _property(obj: Node, key: str) -> Node | None:
 
 @dataclass(frozen=True)
 class _Spec:
-    """A backend spec as round-trip data (for lines), named as the problem lines name it."""
+    """A backend spec's data, named as the problem lines name it.
+
+    Plain data answers whether an operation exists; the lines come from a round-trip read,
+    made only for a finding (several times slower, and most checks find nothing).
+    """
 
     where: str
+    text: str
     document: Any
 
     @functools.cached_property
-    def operations(self) -> dict[str, dict[str, int]]:
-        """path -> method -> line of the method's key."""
+    def operations(self) -> dict[str, list[str]]:
+        """path -> its methods."""
         paths = self.document.get("paths") if isinstance(self.document, Mapping) else None
-        found: dict[str, dict[str, int]] = {}
-        for path, item in paths.items() if isinstance(paths, Mapping) else ():
-            methods = [m for m in (item if isinstance(item, Mapping) else ()) if m in METHODS]
-            found[str(path)] = {
-                m: yamlpos.line_at(self.document, ["paths", path, m]) for m in methods
-            }
-        return found
+        return {
+            str(path): [m for m in (item if isinstance(item, Mapping) else ()) if m in METHODS]
+            for path, item in (paths.items() if isinstance(paths, Mapping) else ())
+        }
+
+    @functools.cached_property
+    def _located(self) -> Any:
+        return safeload.document(self.text)
+
+    def line(self, path: str, methods: Sequence[str]) -> int:
+        """The first line of path's methods in the file."""
+        return min(yamlpos.line_at(self._located, ["paths", path, m]) for m in methods)
 
 
 def problems(root: Path, reg: registry.Registry, base: str | None) -> dict[str, list[str]]:
@@ -414,7 +424,7 @@ def check_frontend(
     specs = [_current(root, d) for d in backend_dirs]
     olds = [_at_base(root, d, base) for d in backend_dirs] if base else []
     for call in found.calls:
-        if any(_answers(spec, call) for spec in specs):
+        if any(_match(spec, call) for spec in specs):
             continue
         at = f"{call.file}:{call.line}: {call.shown()}"
         was = next((hit for old in olds if old and (hit := _answers(old, call))), None)
@@ -439,10 +449,12 @@ def check_frontend(
 def _current(root: Path, backend_dir: str) -> _Spec:
     rel = f"{backend_dir}/{SPEC_FILE}"
     try:
-        document = safeload.load_yaml(root / rel, rel)
+        text = safeload.read_text(root / rel, "YAML file")
+        document = safeload.loads_yaml(text, rel, lines=False)
     except HarnessError:
-        document = None  # the drift and lint checks report an unreadable or missing spec
-    return _Spec(rel, document)
+        # The drift and lint checks report an unreadable or missing spec.
+        text, document = "", None
+    return _Spec(rel, text, document)
 
 
 def _at_base(root: Path, backend_dir: str, base: str) -> _Spec | None:
@@ -454,28 +466,33 @@ def _at_base(root: Path, backend_dir: str, base: str) -> _Spec | None:
         safeload.check_yaml(text, rel)
     except HarnessError:
         return None
-    return _Spec(f"{rel}@{base[:12]}", safeload.document(text))
+    return _Spec(f"{rel}@{base[:12]}", text, safeload.document(text))
 
 
-def _answers(spec: _Spec, call: Call) -> str | None:
-    """`spec:line` of the operation answering call, or None."""
+def _match(spec: _Spec, call: Call) -> tuple[str, list[str]] | None:
+    """(path, the methods that answer call) in spec, or None."""
     for path, methods in spec.operations.items():
         if not _path_matches(path, call.path):
             continue
         if call.method is None and methods:
-            return f"{spec.where}:{min(methods.values())}"
+            return path, methods
         if call.method in methods:
-            return f"{spec.where}:{methods[call.method]}"
+            return path, [call.method]
     return None
+
+
+def _answers(spec: _Spec, call: Call) -> str | None:
+    """`spec:line` of the operation answering call, or None."""
+    found = _match(spec, call)
+    return None if found is None else f"{spec.where}:{spec.line(*found)}"
 
 
 def _same_path(spec: _Spec, call: Call) -> str | None:
     """For a method mismatch: `the spec has ... only as GET, POST (spec:line)`."""
     for path, methods in spec.operations.items():
         if methods and _path_matches(path, call.path):
-            line = min(methods.values())
             allowed = ", ".join(m.upper() for m in methods)
-            return f"{spec.where}:{line} has {path} only as {allowed}"
+            return f"{spec.where}:{spec.line(path, methods)} has {path} only as {allowed}"
     return None
 
 
