@@ -29,7 +29,8 @@ MODELS = ROOT / "src/models/saved_models"
 JOB_DEADLINE_S = 60
 CHECK_FOR = {"postgres": "database", "redis": "redis"}
 UPGRADE_TIMEOUT = 600
-BROKEN_TIMEOUT = 60
+# helm waits all of it for a pod that will never be Ready; its pod exists within seconds.
+BROKEN_TIMEOUT = 30
 SERVE_CHECKS = 10
 HEALTH_TRIES = 10
 

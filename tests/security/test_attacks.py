@@ -29,6 +29,8 @@ BIG_BODY = 20 * 1024 * 1024
 # /health probes while a 20 MB body is on its way: each must answer within this.
 HEALTH_TIMEOUT_S = 10
 HEALTH_PROBES = 5
+# Between them: a refused body is over in milliseconds, so close probes see it and its wake.
+HEALTH_INTERVAL_S = 0.25
 # What a thread bomb tries to start: far past any pids limit we set, far below the host's.
 THREADS_TRIED = 4000
 
@@ -130,14 +132,14 @@ def _health_meanwhile(url: str, results: list[str], stop: threading.Event) -> No
             results.append(f"{code} in {time.monotonic() - started:.1f}s")
         except httpx.HTTPError as exc:
             results.append(f"{type(exc).__name__} after {time.monotonic() - started:.1f}s")
-        if stop.wait(1):
+        if stop.wait(HEALTH_INTERVAL_S):
             return
 
 
 def _attack_with_health_watch(
     stack: Stack, docker_ip: str, backend: Component, path: str, chunked: bool
 ) -> tuple[bytes, list[str]]:
-    """POST 20 MB to backend while /health is asked every second; (status, health answers)."""
+    """POST 20 MB to backend while /health is asked meanwhile; (status, health answers)."""
     assert backend.port is not None
     port = stack.host_port(backend.compose_name, backend.port)
     results: list[str] = []
