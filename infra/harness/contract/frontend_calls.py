@@ -463,10 +463,10 @@ def _at_base(root: Path, backend_dir: str, base: str) -> _Spec | None:
     if text is None:
         return None
     try:
-        safeload.check_yaml(text, rel)
+        document = safeload.loads_yaml(text, rel, lines=False)
     except HarnessError:
         return None
-    return _Spec(f"{rel}@{base[:12]}", text, safeload.document(text))
+    return _Spec(f"{rel}@{base[:12]}", text, document)
 
 
 def _match(spec: _Spec, call: Call) -> tuple[str, list[str]] | None:
