@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import files, git, hostlock, paths, proc, registry, reports, safeload
-from harness.docker import dockerfiles, image_info
+from harness.docker import build_inputs, dockerfiles, image_info
 from harness.errors import HarnessError
 
 BUILD_TIMEOUT = 1800
@@ -195,6 +195,19 @@ def build(
     files.make_dir(root / reports.REPORTS_DIR, "report directory")
     labels = _oci_labels(root, tag) if comps else []
     sizes: dict[str, float] = {}
+    # A build with a registry cache runs in full: its pushes are what the run is for.
+    contexts = {
+        c.context: digest
+        for c in (comps if cache is None else [])
+        if (digest := build_inputs.context_digest(root / c.context)) is not None
+    }
+    base_ids: dict[str, str | None] = {}
+
+    def base_id(ref: str) -> str | None:
+        if ref not in base_ids:
+            base_ids[ref] = build_inputs.local_id(ref, run)
+        return base_ids[ref]
+
     printing = threading.Lock()
 
     def line(text: str) -> None:
@@ -228,6 +241,15 @@ def build(
         argv.append(str(root / comp.context))
         if cache is not None:
             argv[-1:-1] = [*INLINE_CACHE, *cache.pull(root, comp, argv, run, line)]
+        elif comp.context in contexts:
+            key = build_inputs.key(
+                root, argv, _dockerfile(root, argv), contexts[comp.context], base_id
+            )
+            if key is not None:
+                unchanged = _unchanged(comp, image, tag, key, sizes, image_env, run, line)
+                if unchanged is not None:
+                    return unchanged
+                argv[-1:-1] = ["--label", f"{build_inputs.KEY_LABEL}={key}"]
         log_name = image.removeprefix(IMAGE_PREFIX).replace("/", "-")
         log = root / paths.STATE_DIR / "logs" / f"build-{log_name}.log"
         line(f"build: {image} ({comp.directory})")
@@ -242,13 +264,9 @@ def build(
         if cache is not None:
             cache.push(root, comp, argv, f"{image}:{tag}", run, line)
         after = image_info.inspect(f"{image}:dev", LAYERS, run)
-        base_var = SERVER_BASE_VARIABLE if comp.serve == "server" else BASE_VARIABLE[comp.kind]
-        base = image_env.get(base_var, DEFAULT_BASE[base_var])
-        if base not in sizes:
-            sizes[base] = _size_mb(base, run)
         return Built(
-            comp.ref, f"{image}:{tag}", seconds,
-            _size_mb(f"{image}:dev", run), sizes[base], before == after,
+            comp.ref, f"{image}:{tag}", seconds, _size_mb(f"{image}:dev", run),
+            _base_mb(comp, image_env, sizes, run), before == after,
         )  # fmt: skip
 
     # Two at a time: cached builds are mostly the engine's waiting (context upload, layer
@@ -257,6 +275,40 @@ def build(
     if prefix == IMAGE_PREFIX:
         record(root, results)
     return results
+
+
+def _base_mb(
+    comp: registry.Component, image_env: Mapping[str, str], sizes: dict[str, float],
+    run: proc.Runner,
+) -> float:  # fmt: skip
+    base_var = SERVER_BASE_VARIABLE if comp.serve == "server" else BASE_VARIABLE[comp.kind]
+    base = image_env.get(base_var, DEFAULT_BASE[base_var])
+    if base not in sizes:
+        sizes[base] = _size_mb(base, run)
+    return sizes[base]
+
+
+def _unchanged(
+    comp: registry.Component, image: str, tag: str, key: str, sizes: dict[str, float],
+    image_env: Mapping[str, str], run: proc.Runner, say: Callable[[str], None],
+) -> Built | None:  # fmt: skip
+    """comp's image at tag when it was built from key (the same inputs), retagged :dev."""
+    started = time.monotonic()
+    found = image_info.inspect(
+        f"{image}:{tag}", f'{{{{.Size}}}} {{{{index .Config.Labels "{build_inputs.KEY_LABEL}"}}}}',
+        run,
+    )  # fmt: skip
+    size, _, label = (found or "").partition(" ")
+    if label != key or not size.isdigit():
+        return None
+    done = run(["docker", "tag", f"{image}:{tag}", f"{image}:dev"], timeout=60)
+    if not done.ok:
+        return None
+    say(f"build: {image} unchanged (same context, Dockerfile, arguments and bases): not rebuilt")
+    return Built(
+        comp.ref, f"{image}:{tag}", time.monotonic() - started, int(size) / 1e6,
+        _base_mb(comp, image_env, sizes, run), True,
+    )  # fmt: skip
 
 
 def missing(
