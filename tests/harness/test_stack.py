@@ -277,3 +277,22 @@ def test_a_compose_alias_bomb_or_a_dev_zero_env_file_never_reaches_compose(
     with pytest.raises(HarnessError, match=r"^\.env: the env file is not a regular file"), s:
         pytest.fail("the stack must not come up")
     assert fake.calls == []
+
+
+def test_one_compose_logs_output_is_split_by_service():
+    containers = [
+        {"Name": "p-1-web-1", "Service": "web"}, {"Name": "p-1-web-2", "Service": "web"},
+        {"Name": "fixed-name", "Service": "db"}, {"Name": "p-1-quiet-1", "Service": "quiet"},
+    ]  # fmt: skip
+    text = (
+        "WARN compose's own line\n"
+        "web-1       | a | b\n"
+        "fixed-name  | ready\n"
+        "  a continuation\n"
+        "web-2       | c\n"
+    )
+    assert stack.split_logs(text, containers, "p-1") == {
+        "db": ["WARN compose's own line\n", "fixed-name  | ready\n", "  a continuation\n"],
+        "quiet": ["WARN compose's own line\n"],
+        "web": ["WARN compose's own line\n", "web-1       | a | b\n", "web-2       | c\n"],
+    }
