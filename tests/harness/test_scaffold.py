@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,33 @@ def refusing(pristine: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(pristine, repo)
     (repo / "services/stray").mkdir()
     return repo
+
+
+@pytest.fixture(scope="module", autouse=True)
+def edits_computed_once() -> Iterator[None]:
+    """The compose edits, memoised by everything they read: most tests scaffold the same
+    service into the same files, and each edit is two round-trip YAML reads (0.4 s).
+
+    The edit is a pure function of its text, components and registry (Component and
+    Registry reprs hold every field but the registry's path, which only names the file in an
+    error). An edit that raises is not stored: each test still sees its own error.
+    """
+    memo: dict[tuple[str, str, str, str], str] = {}
+
+    def memoised(edit: Callable[..., str]) -> Callable[..., str]:
+        def run(text: str, components: list[registry.Component], reg: registry.Registry) -> str:
+            held = None if reg is None else (reg.services, reg.infrastructure)
+            key = (edit.__name__, text, repr(components), repr(held))
+            if key not in memo:
+                memo[key] = edit(text, components, reg)
+            return memo[key]
+
+        return run
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("add_components", "add_hot_reload"):
+            patch.setattr(compose_edit, name, memoised(getattr(compose_edit, name)))
+        yield
 
 
 def _first_free(root: Path, start: int, *also: int) -> int:
