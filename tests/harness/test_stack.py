@@ -291,8 +291,10 @@ def test_one_compose_logs_output_is_split_by_service():
         "  a continuation\n"
         "web-2       | c\n"
     )
-    assert stack.split_logs(text, containers, "p-1") == {
-        "db": ["WARN compose's own line\n", "fixed-name  | ready\n", "  a continuation\n"],
-        "quiet": ["WARN compose's own line\n"],
-        "web": ["WARN compose's own line\n", "web-1       | a | b\n", "web-2       | c\n"],
-    }
+    assert list(stack.split_logs(text.splitlines(keepends=True), containers, "p-1")) == [
+        (None, "WARN compose's own line\n"),
+        ("web", "web-1       | a | b\n"),
+        ("db", "fixed-name  | ready\n"),
+        ("db", "  a continuation\n"),
+        ("web", "web-2       | c\n"),
+    ]

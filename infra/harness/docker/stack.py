@@ -14,7 +14,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -386,16 +386,27 @@ class Stack:
         # service was 2 s of a 14-service teardown, each a compose process of its own.
         containers = self.project.containers()
         combined = logs / ALL_LOGS
+        files.make_dir(logs, "log directory")
         self.project("logs", "--no-color", "--timestamps", timeout=60, log=combined)
         try:
-            text = combined.read_text(encoding="utf-8", errors="replace")
-            combined.unlink()
-        except FileNotFoundError:
-            text = ""  # a runner that wrote nothing
+            # Line by line: a service that logged gigabytes is copied, never held in memory.
+            with contextlib.ExitStack() as opened:
+                try:
+                    source: Iterable[str] = opened.enter_context(
+                        combined.open(encoding="utf-8", errors="replace")
+                    )
+                except FileNotFoundError:
+                    source = []  # a runner that wrote nothing
+                sinks = {
+                    service: opened.enter_context((logs / f"{service}.log").open("w"))
+                    for service in sorted({str(c["Service"]) for c in containers})
+                }
+                for service, line in split_logs(source, containers, self.name):
+                    for sink in [sinks[service]] if service else sinks.values():
+                        sink.write(line)
+            combined.unlink(missing_ok=True)
         except OSError as exc:
-            raise HarnessError(f"stack {self.name}: cannot read {combined}: {exc}") from exc
-        for service, lines in split_logs(text, containers, self.name).items():
-            files.write_text(logs / f"{service}.log", "".join(lines), "service log")
+            raise HarnessError(f"stack {self.name}: cannot save logs in {logs}: {exc}") from exc
         self._logs_saved = True
         return logs
 
@@ -462,9 +473,9 @@ class Stack:
 
 
 def split_logs(
-    text: str, containers: Sequence[Mapping[str, Any]], project: str
-) -> dict[str, list[str]]:
-    """`compose logs` output as each service's lines (every service has a list, maybe empty).
+    lines: Iterable[str], containers: Sequence[Mapping[str, Any]], project: str
+) -> Iterator[tuple[str | None, str]]:
+    """(service, line) for each line of `compose logs`; service None: the line is every one's.
 
     compose prefixes a line with its container's name, less the project's: `web-1  | ...`.
     A line with no known prefix (compose's own messages) goes with the line before it, or to
@@ -473,16 +484,12 @@ def split_logs(
     owner: dict[str, str] = {}
     for c in containers:
         if name := str(c.get("Name", "")):
-            owner[name] = owner[name.removeprefix(f"{project}-")] = c["Service"]
-    services = sorted({str(c["Service"]) for c in containers})
-    split: dict[str, list[str]] = {service: [] for service in services}
-    leading: list[str] = []
+            owner[name] = owner[name.removeprefix(f"{project}-")] = str(c["Service"])
     current: str | None = None
-    for line in text.splitlines(keepends=True):
+    for line in lines:
         head, sep, _ = line.partition(" | ")
         current = owner.get(head.rstrip(), current) if sep else current
-        (split[current] if current else leading).append(line)
-    return {service: [*leading, *lines] for service, lines in split.items()}
+        yield current, line
 
 
 def _failing(container: dict[str, Any]) -> bool:
