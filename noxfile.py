@@ -141,46 +141,6 @@ def _install_actionlint(session: nox.Session) -> None:
 # mounts and rules out; a machine-wide lock (harness.hostlock) makes a second run wait for
 # the engine, a stand-in or an image another one is building. hooks runs this checkout's
 # quick venvs: the gate lists it well after them (harness.selection.plan.GATE).
-# Defined first, so `nox -t quick` starts it first: unit(target='harness') is the quick set's
-# longest session, and started third `-j 2` ended on it alone (about 3 s of the 35).
-@nox.session(tags=["quick"], allow_parallel=True)
-@nox.parametrize("target", ["harness", "libs", "template", *PYTHON_COMPONENTS])
-def unit(session: nox.Session, target: str) -> None:
-    """Unit tests without Docker: the harness, libs/, and each service in-process."""
-    picked = _Affected(session, "unit", target)
-    if picked.skip:
-        return
-    if target == "harness":
-        # The session-name test runs nox itself; the frontend-call tests parse JS.
-        _install_harness(session, "unit")
-        tests = (picked.plan.tests if picked.plan else ()) or ("tests/harness",)
-        # The whole suite on every core (pytest-xdist): the quick set's longest session. A
-        # few selected tests run in this process: workers would cost more than they save.
-        cores = ("-n", "auto") if tests == ("tests/harness",) else ()
-        session.run("pytest", *cores, *tests, _junit("unit-harness"), *picked.args)
-        return
-    if target == REGISTRY_UNREADABLE:
-        # Fails with the harness's one line (file:line) saying what is wrong with it.
-        _install_harness(session, "base")
-        session.run("python", "-m", "harness", "registry")
-        return
-    directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
-    # The component's test lock: its image's versions, its test tools, and ruamel.yaml (the
-    # drift check imports the app in this venv).
-    # --no-deps: the service's own pins must satisfy the library, as in its image. Editable,
-    # so `nox -R` (the pre-push hook) tests the library as it is now, not as last installed.
-    # `pip check` is an install-time check: skipped with the installs (`nox -R`, the stamp).
-    _install(
-        session, (*LOCKED, f"{directory}/requirements-test.txt"), (*LOCAL, f"./{LIBS}"), check=True
-    )
-    # The harness comes from PYTHONPATH: installing it would make `pip check` fail on its
-    # other dependencies.
-    session.run(
-        "python", "-m", "harness.unit", target, directory, _junit(f"unit-{target}"),
-        *picked.args, env={"PYTHONPATH": str(ROOT / "infra")},
-    )  # fmt: skip
-
-
 @nox.session(tags=["quick"], allow_parallel=True)
 def lint(session: nox.Session) -> None:
     """Lint everything: ruff, hadolint, yamllint, shellcheck, actionlint, compose, specs, policy."""
@@ -221,6 +181,44 @@ def hooks(session: nox.Session) -> None:
         return
     _install_harness(session, "hooks")
     session.run("pytest", "tests/hooks", _junit("hooks"), *picked.args)
+
+
+@nox.session(tags=["quick"], allow_parallel=True)
+@nox.parametrize("target", ["harness", "libs", "template", *PYTHON_COMPONENTS])
+def unit(session: nox.Session, target: str) -> None:
+    """Unit tests without Docker: the harness, libs/, and each service in-process."""
+    picked = _Affected(session, "unit", target)
+    if picked.skip:
+        return
+    if target == "harness":
+        # The session-name test runs nox itself; the frontend-call tests parse JS.
+        _install_harness(session, "unit")
+        tests = (picked.plan.tests if picked.plan else ()) or ("tests/harness",)
+        # The whole suite on every core (pytest-xdist): the quick set's longest session. A
+        # few selected tests run in this process: workers would cost more than they save.
+        cores = ("-n", "auto") if tests == ("tests/harness",) else ()
+        session.run("pytest", *cores, *tests, _junit("unit-harness"), *picked.args)
+        return
+    if target == REGISTRY_UNREADABLE:
+        # Fails with the harness's one line (file:line) saying what is wrong with it.
+        _install_harness(session, "base")
+        session.run("python", "-m", "harness", "registry")
+        return
+    directory = {"libs": LIBS, "template": TEMPLATE_BACKEND, **PYTHON_COMPONENTS}[target]
+    # The component's test lock: its image's versions, its test tools, and ruamel.yaml (the
+    # drift check imports the app in this venv).
+    # --no-deps: the service's own pins must satisfy the library, as in its image. Editable,
+    # so `nox -R` (the pre-push hook) tests the library as it is now, not as last installed.
+    # `pip check` is an install-time check: skipped with the installs (`nox -R`, the stamp).
+    _install(
+        session, (*LOCKED, f"{directory}/requirements-test.txt"), (*LOCAL, f"./{LIBS}"), check=True
+    )
+    # The harness comes from PYTHONPATH: installing it would make `pip check` fail on its
+    # other dependencies.
+    session.run(
+        "python", "-m", "harness.unit", target, directory, _junit(f"unit-{target}"),
+        *picked.args, env={"PYTHONPATH": str(ROOT / "infra")},
+    )  # fmt: skip
 
 
 @nox.session(tags=["docker"])
