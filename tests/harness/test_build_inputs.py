@@ -101,6 +101,9 @@ def test_bases_come_from_the_args_then_the_defaults_and_skip_stages():
     scratch = "FROM scratch AS a\nFROM a\nFROM $NAME\n"
     assert build_inputs.base_images(scratch, {"NAME": "x:1"}) == ["x:1"]
     assert build_inputs.base_images(scratch, {}) is None
+    # A FROM split over lines, or with options not read here: the bases are not known.
+    assert build_inputs.base_images("FROM \\\n  python:3.11\n", {}) is None
+    assert build_inputs.base_images("FROM --flag=x python:3.11 AS a b\n", {}) is None
 
 
 def _argv(root: Path, tag: str = "1") -> list[str]:

@@ -150,9 +150,11 @@ def base_images(dockerfile_text: str, build_args: Mapping[str, str]) -> list[str
         if arg and not seen_from:
             defaults[arg.group(1)] = arg.group(2) or ""
             continue
-        found = _FROM.match(line)
-        if not found:
+        if not re.match(r"FROM\b", line, re.IGNORECASE):
             continue
+        found = _FROM.match(line)
+        if not found or line.endswith("\\"):
+            return None  # a FROM this reading does not follow: its base is unknown
         seen_from = True
         image = _fill(found.group(1), {**defaults, **build_args})
         if image is None:
