@@ -197,9 +197,9 @@ def build(
     sizes: dict[str, float] = {}
     # A build with a registry cache runs in full: its pushes are what the run is for.
     contexts = {
-        c.context: digest
-        for c in (comps if cache is None else [])
-        if (digest := build_inputs.context_digest(root / c.context)) is not None
+        context: digest
+        for context in dict.fromkeys(c.context for c in (comps if cache is None else []))
+        if (digest := build_inputs.context_digest(root / context)) is not None
     }
     base_ids: dict[str, str | None] = {}
 
