@@ -17,9 +17,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import proc
-from harness.docker import image_info
-
 # The label a component image carries its key in.
 KEY_LABEL = "org.annadata.build-input"
 _CHUNK = 1 << 20
@@ -204,8 +201,3 @@ def key(
         relative = "." if item == top else item.removeprefix(top + "/")
         digest.update(relative.encode() + b"\0")
     return digest.hexdigest()
-
-
-def local_id(image: str, run: proc.Runner = proc.run) -> str | None:
-    """A local image's id, or None when the engine does not have it."""
-    return image_info.inspect(image, "{{.Id}}", run)

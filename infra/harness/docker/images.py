@@ -205,7 +205,7 @@ def build(
 
     def base_id(ref: str) -> str | None:
         if ref not in base_ids:
-            base_ids[ref] = build_inputs.local_id(ref, run)
+            base_ids[ref] = image_info.inspect(ref, "{{.Id}}", run)
         return base_ids[ref]
 
     printing = threading.Lock()
