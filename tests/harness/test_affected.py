@@ -237,6 +237,44 @@ def test_an_infrastructure_block_reaches_the_components_that_depend_on_it(repo: 
     assert set(sel.components) == {"msp_mitra.backend", "msp_mitra.frontend"}
 
 
+def test_a_network_reaches_the_components_that_join_it(repo: Path):
+    _replace(repo, "docker-compose.yml", "  postgres: {}\n  redis: {}",
+             "  postgres: {internal: true}\n  redis: {}")  # fmt: skip
+    sel, _ = _select(repo)
+    assert sel.components["msp_mitra.backend"] == (
+        "docker-compose.yml → msp_mitra.backend (its compose block joins network postgres "
+        "(changed))"
+    )
+    assert set(sel.components) == {"msp_mitra.backend", "msp_mitra.frontend"}
+
+
+def test_traefik_leaving_a_network_reaches_the_components_on_it_alone(repo: Path):
+    member = "      weather_alerts: {}\n      crop_calendar: {}\n    ports:"
+    _replace(repo, "docker-compose.yml", member, member.replace("      weather_alerts: {}\n", ""))
+    sel, _ = _select(repo)
+    assert sel.components == {
+        "weather_alerts.backend": "docker-compose.yml → weather_alerts.backend (its compose "
+        "block joins network weather_alerts (traefik joined or left it))"
+    }
+    # Anything else in Traefik's block is a change to every route: all of them.
+    _replace(repo, "docker-compose.yml", "--ping=true", "--ping=false")
+    sel, reg = _select(repo)
+    assert set(sel.components) == {c.ref for c in reg.components()}
+
+
+def test_a_network_only_infrastructure_joins_reaches_what_that_infrastructure_reaches(
+    repo: Path,
+):
+    _replace(repo, "docker-compose.yml", "  socket_proxy:\n    # No route out",
+             "  socket_proxy:\n    labels: [x=1]\n    # No route out")  # fmt: skip
+    sel, reg = _select(repo)
+    assert set(sel.components) == {c.ref for c in reg.components()}
+    _replace(repo, "docker-compose.yml", "networks:\n  # Traefik alone",
+             "networks:\n  default: {}\n  # Traefik alone")  # fmt: skip
+    sel, _ = _select(repo)
+    assert sel.everything == "docker-compose.yml: the default network added"
+
+
 def test_a_compose_comment_reaches_nothing_and_a_top_level_change_everything(repo: Path):
     _replace(repo, "docker-compose.yml", "# The Annadata dev stack.", "# The Annadata stack.")
     sel, _ = _select(repo)

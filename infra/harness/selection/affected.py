@@ -396,8 +396,9 @@ def _compose_reach(
     sel: Selection, rules: _Rules, path: str, touched: Mapping[str, str],
     versions: Iterable[Mapping[str, str]],
 ) -> None:  # fmt: skip
+    infrastructure = set(rules.reg.infrastructure)
     for version in versions:
-        reached = blocks.reach(version, touched)
+        reached = blocks.reach(version, touched, infrastructure)
         if reached.everything:
             sel.everything = f"{path}: {reached.everything}"
             return
@@ -426,6 +427,7 @@ def _compose_hits(sel: Selection, rules: _Rules, path: str) -> None:
     touched = blocks.changed_keys(*versions)
     if not touched:
         sel.paths.setdefault(path, []).append(f"{path}{ARROW}comments only")
+    touched = blocks.moved_networks(*versions, touched, set(rules.reg.infrastructure))
     _compose_reach(sel, rules, path, touched, versions)
 
 

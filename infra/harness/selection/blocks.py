@@ -1,20 +1,24 @@
 """Which blocks of a compose file, and which variables of an env template, a change touches.
 
 Read as text, with the standard library (the noxfile uses it): top-level keys, and under
-`services:` one block per service. YAML anchors (`&name`) and aliases (`*name`) are
-followed between blocks, so a change to a shared `x-` block reaches every service that
-merges it. Whole-line comments and blank lines are not changes. Text this reader cannot
-follow (flow style at the top, tabs, several documents) returns None: select everything.
+`services:` and `networks:` one block per entry. YAML anchors (`&name`) and aliases
+(`*name`) are followed between blocks, so a change to a shared `x-` block reaches every
+service that merges it; a network's change reaches the services that join it. Whole-line
+comments and blank lines are not changes. Text this reader cannot follow (flow style at
+the top, tabs, several documents) returns None: select everything.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 SERVICES = "services"
 SERVICE_PREFIX = "services."
+NETWORK_PREFIX = "networks."
+# Top-level keys read as one block per entry: `<key>.<entry>`.
+SPLIT = (SERVICES, "networks")
 # Lines before the first top-level key that are not comments (a `---` marker, say).
 TOP = "(top)"
 _KEY = re.compile(r"""^(?P<key>[A-Za-z0-9_.\-]+|"[^"]*"|'[^']*')\s*:(\s|$)""")
@@ -32,7 +36,8 @@ def _significant(line: str) -> bool:
 def compose_blocks(text: str) -> dict[str, str] | None:
     """Block name -> its significant lines; services are `services.<name>`; None if unreadable."""
     blocks: dict[str, list[str]] = {}
-    current, service_indent = TOP, None
+    section = current = TOP
+    entry_indent: int | None = None
     for line in text.splitlines():
         if not _significant(line):
             continue
@@ -43,19 +48,21 @@ def compose_blocks(text: str) -> dict[str, str] | None:
             match = _KEY.match(line)
             if not match:
                 return None
-            current, service_indent = match["key"].strip("\"'"), None
+            section = current = match["key"].strip("\"'")
+            entry_indent = None
             blocks.setdefault(current, []).append(line)
             continue
-        if current == SERVICES or current.startswith(SERVICE_PREFIX):
-            if service_indent is None:
-                service_indent = indent
-            if indent < service_indent:
+        if section in SPLIT:
+            if entry_indent is None:
+                entry_indent = indent
+            if indent < entry_indent:
                 return None
-            if indent == service_indent:
+            if indent == entry_indent:
                 match = _KEY.match(line[indent:])
                 if not match:
                     return None
-                current = SERVICE_PREFIX + match["key"].strip("\"'")
+                key = match["key"].strip("\"'")
+                current = f"{section}.{key}"
         blocks.setdefault(current, []).append(line)
     return {name: "\n".join(lines) for name, lines in blocks.items()}
 
@@ -91,19 +98,32 @@ class Reach:
     everything: str | None = None
 
 
-def reach(blocks: Mapping[str, str], touched: Mapping[str, str]) -> Reach:
+def reach(
+    blocks: Mapping[str, str], touched: Mapping[str, str], infrastructure: Collection[str] = ()
+) -> Reach:
     """The services reached from touched blocks (block -> why), through anchors and aliases.
 
     A touched service block reaches its service; a touched `x-` block reaches the blocks
-    that alias one of its anchors, and so on; any other touched top-level block (name,
-    volumes, networks) could reach any service: everything.
+    that alias one of its anchors, and so on; a touched network reaches the services that
+    join it (see `joining`); any other touched top-level block (name, volumes) could reach
+    any service: everything. infrastructure: the compose names of the registry's.
     """
     defines = {
         name: set(m["name"] for m in _ANCHOR.finditer(text)) for name, text in blocks.items()
     }
     uses = {name: set(m["name"] for m in _ALIAS.finditer(text)) for name, text in blocks.items()}
-    reached = dict(touched)
-    queue = list(touched)
+    reached: dict[str, str] = {}
+    for block, why in touched.items():
+        if not block.startswith(NETWORK_PREFIX):
+            reached.setdefault(block, why)
+            continue
+        network = block.removeprefix(NETWORK_PREFIX)
+        if network == "default":
+            # Every service without a `networks:` key joins it, which text cannot list.
+            return Reach({}, f"the default network {why}")
+        for user in joining(blocks, network, infrastructure):
+            reached.setdefault(user, f"joins network {network} ({why})")
+    queue = list(reached)
     while queue:
         block = queue.pop(0)
         anchors = defines.get(block, set())
@@ -118,6 +138,91 @@ def reach(blocks: Mapping[str, str], touched: Mapping[str, str]) -> Reach:
         elif not block.startswith("x-"):
             return Reach({}, f"top-level `{block}` {why}")
     return Reach(services)
+
+
+def joining(blocks: Mapping[str, str], network: str, infrastructure: Collection[str]) -> list[str]:
+    """The service and `x-` blocks that name network: the components' alone when any do.
+
+    Named anywhere in the block, not only under its `networks:`: a name too many only
+    selects more. Infrastructure on a network serves the components on it, which are
+    checked; a network only infrastructure joins (Traefik's socket proxy) reaches it.
+    """
+    word = re.compile(r"(?<![\w.-])" + re.escape(network) + r"(?![\w.-])")
+    users = [
+        name for name, text in blocks.items()
+        if name.startswith((SERVICE_PREFIX, "x-")) and word.search(text)
+    ]  # fmt: skip
+    components = [u for u in users if u.removeprefix(SERVICE_PREFIX) not in infrastructure]
+    return components or users
+
+
+def moved_networks(
+    old: Mapping[str, str], new: Mapping[str, str], touched: Mapping[str, str],
+    infrastructure: Collection[str],
+) -> dict[str, str]:  # fmt: skip
+    """touched, with infrastructure that only joined or left networks standing for those.
+
+    Traefik joins each new service's network: that reaches the components on it, not every
+    component Traefik routes to.
+    """
+    refined: dict[str, str] = {}
+    for block, why in touched.items():
+        service = block.removeprefix(SERVICE_PREFIX)
+        moved = (
+            _network_only(old[block], new[block])
+            if block.startswith(SERVICE_PREFIX) and service in infrastructure and why == "changed"
+            else None
+        )  # fmt: skip
+        if not moved:
+            refined.setdefault(block, why)
+        for network in moved or ():
+            refined.setdefault(NETWORK_PREFIX + network, f"{service} joined or left it")
+    return refined
+
+
+def _network_only(old: str, new: str) -> list[str] | None:
+    """The networks a service block joins or leaves, when nothing else in it changed."""
+    before, after = _memberships(old), _memberships(new)
+    if before is None or after is None or before[1] != after[1]:
+        return None
+    return sorted(changed_keys(before[0], after[0])) or None
+
+
+def _memberships(block: str) -> tuple[dict[str, str], list[str]] | None:
+    """(network -> its entry's lines, the block's other lines); None without `networks:`."""
+    lines = block.splitlines()
+    if len(lines) < 2:
+        return None
+    key_indent = _indent(lines[1])
+    found: dict[str, str] | None = None
+    rest: list[str] = []
+    inside, entry_indent, entry = False, 0, ""
+    for line in lines:
+        indent = _indent(line)
+        if found is not None and inside and indent > key_indent:
+            entry_indent = entry_indent or indent
+            if indent == entry_indent:
+                item = line.strip().removeprefix("- ").strip()
+                match = _KEY.match(item)
+                entry = (match["key"] if match else item).strip("\"'")
+            found[entry] = found.get(entry, "") + line.strip() + "\n"
+            continue
+        inside = False
+        if indent == key_indent and line[indent:].startswith("networks:"):
+            flow = line[indent:].removeprefix("networks:").strip()
+            if flow.startswith("[") and flow.endswith("]"):
+                found = {n.strip(): n.strip() for n in flow[1:-1].split(",") if n.strip()}
+            elif flow:
+                return None
+            else:
+                found, inside, entry_indent = {}, True, 0
+            continue
+        rest.append(line)
+    return None if found is None else (found, rest)
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
 
 
 def blocks_reading(blocks: Mapping[str, str], variable: str) -> list[str]:
