@@ -2,8 +2,8 @@
 
 Each tree is built in a temporary directory with its own git history, adopted, and then
 its own sessions run nested (`nox -s ...` in the adopted tree, with its copy of the
-harness). The images built for a tree are removed afterwards; stacks are removed by the
-harness's own teardown.
+harness). A tree's images keep one tag afterwards, as the next run's layer cache
+(tests.kept_images); stacks are removed by the harness's own teardown.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from harness import paths, registry
 from harness.adopt import writer
 from harness.docker import images
 from tests import adopt_corpus as corpus
-from tests import nested
+from tests import kept_images, nested
 
 pytestmark = pytest.mark.docker
 # Venvs of the nested sessions, one set per tree (its builder's name), kept between runs.
@@ -37,18 +37,6 @@ def _nox(envdir: Path, root: Path, *argv: str) -> subprocess.CompletedProcess[st
     )  # fmt: skip
 
 
-def _remove_images(root: Path) -> None:
-    """The tree's component images (every tag), and nothing else."""
-    for comp in registry.load(root).components():
-        listed = subprocess.run(
-            ["docker", "image", "ls", "--quiet", images.image_name(comp)],
-            capture_output=True, text=True, check=False,
-        ).stdout.split()  # fmt: skip
-        if listed:
-            subprocess.run(["docker", "image", "rm", "--force", *sorted(set(listed))],
-                           capture_output=True, check=False)  # fmt: skip
-
-
 @pytest.mark.parametrize(
     "build", [corpus.plan_monorepo, corpus.postgres_app], ids=["plan_monorepo", "postgres_app"]
 )
@@ -60,7 +48,8 @@ def test_an_adopted_tree_passes_lint_smoke_and_contract(build: Callable[[Path], 
 
 def _adopt_and_check(envdir: Path, root: Path) -> None:
     writer.run(root, say=print)
-    try:
+    names = [images.image_name(comp) for comp in registry.load(root).components()]
+    with kept_images.kept(names):
         for argv in SESSIONS:
             done = _nox(envdir, root, *argv)
             assert done.returncode == 0, f"nox -s {' '.join(argv)}:\n{done.stdout[-3000:]}"
@@ -70,5 +59,3 @@ def _adopt_and_check(envdir: Path, root: Path) -> None:
         status = subprocess.run(["git", "-C", str(root), "status", "--porcelain"],
                                 capture_output=True, text=True, check=True).stdout  # fmt: skip
         assert "openapi.yaml" not in status, status
-    finally:
-        _remove_images(root)

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness import proc
 from harness.docker import compose, engine
 from harness.docker.stack import Stack
-from tests import nested
+from tests import kept_images, nested
 
 from .conftest import ROOT, work_tree
 
@@ -53,13 +52,10 @@ def checkout_dir() -> Iterator[Path]:
 
 @pytest.fixture
 def new_images() -> Iterator[None]:
-    """The images of the scaffolded services are removed afterwards (nobody else uses them)."""
+    """The scaffolded services' images keep one tag each, the next run's layer cache."""
     engine.ensure(root=ROOT)
-    yield
-    for pattern in NEW_IMAGES:
-        listed = proc.run(["docker", "image", "ls", "--quiet", pattern], timeout=60)
-        if listed.stdout.split():
-            proc.run(["docker", "image", "rm", "--force", *set(listed.stdout.split())], timeout=120)
+    with kept_images.kept(NEW_IMAGES):
+        yield
 
 
 def _leftovers(checkout: Path) -> dict[str, dict[str, list[str]]]:
