@@ -73,8 +73,13 @@ def inspect(cid: str) -> dict[str, Any]:
 
 def addresses(running: Stack, service: str) -> list[str]:
     """Every IP address of service's container, one per network it joins."""
+    return sorted(networks_by_address(running, service))
+
+
+def networks_by_address(running: Stack, service: str) -> dict[str, str]:
+    """service's container: IP address -> the network it has that address on."""
     networks = inspect(container_id(running, service))["NetworkSettings"]["Networks"]
-    return sorted(n["IPAddress"] for n in networks.values() if n.get("IPAddress"))
+    return {n["IPAddress"]: name for name, n in networks.items() if n.get("IPAddress")}
 
 
 def probe_from(running: Stack, image: str, service: str, code: str) -> Any:

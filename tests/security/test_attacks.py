@@ -22,7 +22,15 @@ import pytest
 from harness.docker.stack import Stack
 from harness.registry import Component, Registry
 
-from .conftest import addresses, base_url, connections_from, container_id, inspect, probe_from
+from .conftest import (
+    addresses,
+    base_url,
+    connections_from,
+    container_id,
+    inspect,
+    networks_by_address,
+    probe_from,
+)
 
 pytestmark = pytest.mark.docker
 BIG_BODY = 20 * 1024 * 1024
@@ -241,10 +249,16 @@ def test_the_dashboard_answers_the_host_but_no_app_container(
     dashboard = reg.infrastructure["traefik"].ports["dashboard"]
     port = stack.host_port("traefik", dashboard)
     assert httpx.get(f"http://127.0.0.1:{port}/api/version", timeout=10).status_code == 200
-    targets = [("traefik", dashboard)] + [(ip, dashboard) for ip in addresses(stack, "traefik")]
+    on = networks_by_address(stack, "traefik")
+    targets = [("traefik", dashboard)] + [(ip, dashboard) for ip in sorted(on)]
     seen = connections_from(stack, probe_image, routed.compose_name, targets)
     reached = sorted(target for target, why in seen.items() if why == "connected")
-    assert reached == [], f"{routed.ref} reaches Traefik's dashboard at {reached}"
+    # Seen twice in many runs, cause not found: an app container connected to one of Traefik's
+    # addresses. Each address's network, and the component's, say next time whether bridge
+    # isolation gave way (a network it does not join) or the dashboard's bind (its own).
+    own = set(networks_by_address(stack, routed.compose_name).values())
+    where = {t: on.get(t.rsplit(":", 1)[0], "by name") for t in reached}
+    assert reached == [], f"{routed.ref} (on {sorted(own)}) reaches Traefik's dashboard at {where}"
 
 
 def test_every_container_drops_privileges_and_has_a_pids_limit(stack: Stack) -> None:
