@@ -73,6 +73,17 @@ class Session(Protocol):
     def run_install(self, *args: str, silent: bool = ...) -> Any: ...
 
 
+def installer(virtualenv: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`pip install` and `pip check` for a nox venv: uv's in a uv venv (it holds no pip).
+
+    uv compiles bytecode only when asked and pip always does: without it, every run would
+    compile each module it imports again (PYTHONDONTWRITEBYTECODE keeps them from being saved).
+    """
+    if getattr(virtualenv, "venv_backend", None) == "uv":
+        return ("uv", "pip", "install", "--compile-bytecode"), ("uv", "pip", "check")
+    return ("python", "-m", "pip", "install"), ("python", "-m", "pip", "check")
+
+
 def install(session: Session, root: Path, calls: Sequence[Sequence[str]], check: bool) -> None:
     """`pip install` each call (then `pip check`), unless the venv's stamp says it holds them.
 
@@ -87,9 +98,10 @@ def install(session: Session, root: Path, calls: Sequence[Sequence[str]], check:
         session.log(f"installs unchanged since they were made ({STAMP}): skipped")
         return
     never_installed = not (venv / STAMP).exists()
-    steps = [("python", "-m", "pip", "install", *call) for call in calls]
+    install_argv, check_argv = installer(session.virtualenv)
+    steps = [(*install_argv, *call) for call in calls]
     if check:
-        steps.append(("python", "-m", "pip", "check"))
+        steps.append(check_argv)
     steps.append(("python", "-c", WRITE, str(venv / STAMP), digest))
     # Silent, as session.install is: pip's output is shown only when it fails (a session's
     # stdout can be its result, e.g. `nox -s affected -- --format json`).

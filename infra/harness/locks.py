@@ -40,11 +40,12 @@ BUILD_GROUP = "build"
 # Sessions' dependency groups by lock name (infra/locks/<name>.txt); each also gets the
 # harness's own dependencies and the build backend (the harness installs editable).
 HARNESS_LOCKS: dict[str, tuple[str, ...]] = {
-    "base": (),
+    # probe: the audit's pip (harness.adopt.probe); audit and adopt run on base.
+    "base": ("probe",),
     "lint": ("lint",),
     "typecheck": ("typecheck", "nox"),
     "test": ("test",),
-    "unit": ("test", "nox", "js", "parallel"),
+    "unit": ("test", "nox", "js", "parallel", "probe"),
     "corpus": ("test", "lint"),
     "hooks": ("hooks", "nox"),
     "docker": ("docker",),

@@ -42,8 +42,8 @@ def test_a_stamp_is_current_only_for_its_own_fingerprint(tmp_path: Path):
 class _Recorder:
     """A nox session at its install boundary: records steps, skips them like `nox -R`."""
 
-    def __init__(self, venv: Path, no_install: bool) -> None:
-        self.virtualenv = type("Venv", (), {"location": str(venv)})()
+    def __init__(self, venv: Path, no_install: bool, backend: str = "venv") -> None:
+        self.virtualenv = type("Venv", (), {"location": str(venv), "venv_backend": backend})()
         self.no_install = no_install
         self.ran: list[tuple[str, tuple[str, ...]]] = []
 
@@ -87,3 +87,16 @@ def test_nox_r_skips_stale_installs_but_not_a_venv_that_never_had_them(tmp_path:
     again = _Recorder(venv, no_install=False)
     installs.install(again, root, calls, check=False)
     assert [kind for kind, _ in again.ran] == ["log"]
+
+
+def test_a_uv_venv_installs_and_checks_with_uvs_pip_and_compiles_bytecode(tmp_path: Path):
+    root = _tree(tmp_path / "repo")
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    session = _Recorder(venv, no_install=False, backend="uv")
+    installs.install(session, root, [("-r", "requirements.txt")], check=True)
+    assert [args[:-2] if args[0] == "python" else args for _, args in session.ran] == [
+        ("uv", "pip", "install", "--compile-bytecode", "-r", "requirements.txt"),
+        ("uv", "pip", "check"),
+        ("python", "-c", installs.WRITE),
+    ]

@@ -19,7 +19,9 @@ from harness import installs
 ROOT = Path(__file__).parent
 
 nox.needs_version = ">=2025.10.16"
-nox.options.default_venv_backend = "venv"
+# uv where nox has it (infra/nox-requirements.txt installs it): a venv and its installs in
+# seconds; a nox without uv falls back to venv and pip.
+nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_venv = "yes"
 nox.options.sessions = ["lint", "smoke", "contract"]
 # Seconds a Docker session gets after Ctrl-C to tear its stack down before nox kills it.
@@ -29,6 +31,8 @@ PYPROJECT = nox.project.load_toml("infra/pyproject.toml")
 LINT_DEPS = nox.project.dependency_groups(PYPROJECT, "lint")
 DOCKER_TEST_DEPS = nox.project.dependency_groups(PYPROJECT, "docker")
 CONTRACT_DEPS = nox.project.dependency_groups(PYPROJECT, "contract")
+# The audit's probe drives this pip: a uv venv has none of its own.
+PROBE_DEPS = nox.project.dependency_groups(PYPROJECT, "probe")
 ACTIONLINT = PYPROJECT["tool"]["annadata"]["actionlint"]
 
 
@@ -94,5 +98,5 @@ def doctor(session: nox.Session) -> None:
 @nox.session
 def audit(session: nox.Session) -> None:
     """Inventory this (or another) repository: `nox -s audit -- PATH [--format md|json]`."""
-    _install_harness(session)
+    _install_harness(session, *PROBE_DEPS)
     session.run("python", "-m", "harness", "audit", *(session.posargs or ["."]))
