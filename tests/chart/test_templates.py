@@ -185,7 +185,7 @@ def test_a_profile_switch_must_be_a_boolean(helm):
 
 
 def test_validation_refuses_an_api_the_oldest_cluster_lacks(cases, tmp_path):
-    """kubernetes-validate with 1.20's schemas: policy/v1 PDBs do not exist there."""
+    """1.20's schemas: policy/v1 PDBs do not exist there."""
     rendered = cases[("test-cluster", "1.20.0")].render
     chart.validate([rendered])
     broken = tmp_path / "broken.yaml"
@@ -196,14 +196,17 @@ def test_validation_refuses_an_api_the_oldest_cluster_lacks(cases, tmp_path):
         chart.validate([chart.Render("broken", "1.20.0", broken, rendered.objects)])
 
 
-def test_validation_refuses_an_unknown_field(cases, tmp_path):
-    rendered = cases[("default", "1.37.0")].render
+@pytest.mark.parametrize("kube", chart.KUBE_VERSIONS)
+def test_validation_refuses_an_unknown_field(cases, tmp_path, kube):
+    rendered = cases[("default", kube)].render
     broken = tmp_path / "broken.yaml"
     broken.write_text(
         rendered.path.read_text().replace("revisionHistoryLimit: 5", "revisionHistoryLimits: 5", 1)
     )
-    with pytest.raises(HarnessError, match="revisionHistoryLimits"):
-        chart.validate([chart.Render("broken", "1.37.0", broken, rendered.objects)])
+    with pytest.raises(
+        HarnessError, match=rf"{re.escape(kube)}: broken\.yaml: Deployment/.*revisionHistoryLimits"
+    ):
+        chart.validate([chart.Render("broken", kube, broken, rendered.objects)])
 
 
 def test_a_new_app_tag_leaves_the_databases_pod_templates_alone(helm, tmp_path):

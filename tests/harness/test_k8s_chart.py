@@ -1,4 +1,4 @@
-"""The chart command's plumbing, with helm, kubernetes-validate and checkov faked at argv."""
+"""The chart command's plumbing, with helm and checkov faked at argv, and schemas of our own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.k8s import chart
+from harness.k8s import chart, schemas
 
 from .conftest import FakeDocker, fail, ok
 
@@ -84,22 +84,64 @@ def _render(tmp_path: Path, kube: str) -> chart.Render:
     return chart.Render("p", kube, tmp_path / f"p-{kube}.yaml", ())
 
 
-def test_validate_treats_a_warning_as_a_failure(tmp_path, monkeypatch):
+def _schemas(folder: Path) -> None:
+    """A strict schema folder in kubernetes-validate's layout: one kind, Deployment apps/v1."""
+    folder.mkdir(parents=True)
+    deployment = {
+        "type": "object", "additionalProperties": False, "required": ["kind"],
+        "properties": {"apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                       "metadata": {"$ref": "#/definitions/meta"}},
+    }  # fmt: skip
+    meta = {"type": "object", "additionalProperties": False,
+            "properties": {"name": {"type": "string"}}}  # fmt: skip
+    (folder / schemas.DEFINITIONS).write_text(json.dumps({
+        "definitions": {"io.k8s.api.apps.v1.Deployment": deployment, "meta": meta}
+    }))  # fmt: skip
+    (folder / "deployment-apps-v1.json").write_text(
+        json.dumps({"$ref": "_definitions.json#/definitions/io.k8s.api.apps.v1.Deployment"})
+    )
+
+
+def test_schemas_follow_refs_across_files_and_name_the_object_and_field(tmp_path):
+    _schemas(tmp_path / "s")
+    found = schemas.Schemas(tmp_path / "s")
+    good = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}
+    assert list(found.problems([good, good])) == []
+    # The unknown field is two $refs deep: in the kind's file, then in _definitions.json.
+    bad = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "x": 1}}
+    [problem] = found.problems([good, bad])
+    assert problem.startswith("Deployment/web: $.metadata: ")
+    assert "'x' was unexpected" in problem
+    unknown = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {}}
+    assert list(found.problems([unknown, ["a list"]])) == [
+        "PodDisruptionBudget/?: no schema for kind PodDisruptionBudget with api version policy/v1",
+        "['a list']: not a Kubernetes object (no kind or apiVersion)",
+    ]
+    group = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role"}
+    assert schemas.file_name(group) == "role-rbac-v1.json"
+
+
+def test_validate_reads_each_versions_schemas_from_its_own_kubernetes_validate(
+    tmp_path, monkeypatch
+):
+    # 1.20's come from the copy installed apart, under the venv (sys.prefix).
     monkeypatch.setattr(sys, "prefix", str(tmp_path))
-    (tmp_path / "isolated" / "kubernetes-validate-1.28").mkdir(parents=True)
-    calls = []
-
-    def run(argv, **options):
-        calls.append((argv, options.get("env")))
-        if "1.37.0" in argv:
-            return ok("WARN p-1.37.0.yaml Couldn't find schema for kind X\n")
-        return ok("")
-
-    with pytest.raises(HarnessError, match=r"not valid Kubernetes 1\.37\.0: WARN .*find schema"):
-        chart.validate([_render(tmp_path, "1.37.0"), _render(tmp_path, "1.20.0")], run)
-    by_version = {argv[argv.index("--kubernetes-version") + 1]: env for argv, env in calls}
-    assert by_version["1.37.0"] is None
-    assert by_version["1.20.0"]["PYTHONPATH"].startswith(str(tmp_path / "isolated"))
+    isolated = tmp_path / "isolated" / chart.VALIDATORS["1.20.0"] / schemas.PACKAGE
+    _schemas(isolated / "kubernetes-json-schema" / "v1.20.0-local-strict")
+    render = tmp_path / "p-1.20.0.yaml"
+    render.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n---\n")
+    chart.validate([chart.Render("p", "1.20.0", render, ())])
+    # What is checked is the file as written, not the objects parsed when it was rendered.
+    render.write_text("apiVersion: apps/v1\nkind: Deployment\nreplicas: 2\n")
+    with pytest.raises(
+        HarnessError,
+        match=r"not valid Kubernetes 1\.20\.0: p-1\.20\.0\.yaml: Deployment/\?: \$: .*'replicas'",
+    ):
+        chart.validate([chart.Render("p", "1.20.0", render, ())])
+    # No schemas for a version: what to run, and where they were looked for.
+    monkeypatch.setattr(sys, "prefix", str(tmp_path / "empty"))
+    with pytest.raises(HarnessError, match=r"no Kubernetes 1\.20\.0 schemas in .*nox -s chart"):
+        chart.validate([chart.Render("p", "1.20.0", render, ())])
 
 
 def test_checkov_report_lists_failures_and_skips(tmp_path):
