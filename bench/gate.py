@@ -15,7 +15,8 @@ at a fixed path with its venvs kept under .nox/_bench-gate, so a second run is w
 machine is shared, so compare figures within one run (ratios), never across runs. Each
 session's line also says how many cores the machine kept busy meanwhile (/proc/stat: the
 engine's and the containers' work included), which tells the sessions that wait from those
-that compute. Prints, asserts nothing.
+that compute. A fixed Python loop timed before and after says how fast the machine ran
+(figures of two runs compare as far as it agrees). Prints, asserts nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ CHANGES = {
     "docs": ("README.md", "\nbench: a one-line change.\n"),
 }
 TIMEOUT_S = 3600
+# The machine reference's loop: about 1 s on this 2-core machine on a quiet hour.
+REFERENCE_LOOP = 10_000_000
 
 
 def _git(*argv: str, cwd: Path = CLONE) -> None:
@@ -198,6 +201,18 @@ def _table(results: dict[str, dict[str, tuple[float, bool]]], sessions: list[str
         print(f"failed (!): {', '.join(failed)}; logs under {CLONE.parent / 'logs'}")
 
 
+def _reference_s() -> float:
+    """Seconds of a fixed pure-Python loop, best of 3: how fast the machine is this hour."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for number in range(REFERENCE_LOOP):
+            total += number % 7
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 def main(argv: list[str]) -> int:
     """Run the scenarios and print the per-session table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -214,6 +229,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     sessions = args.sessions.split(",")
     logs = CLONE.parent / "logs"
+    # Figures of two runs compare only as far as the machine ran as fast in both: this says.
+    reference = _reference_s()
     _fresh_clone(args.ref)
     logs.mkdir(parents=True, exist_ok=True)
     print(f"clone of {git.short_sha(CLONE)} in {CLONE} (venvs in {ENVDIR})", flush=True)
@@ -239,6 +256,8 @@ def main(argv: list[str]) -> int:
     _table(results, [whole(args.jobs)] if args.jobs > 1 else sessions)
     for label, seconds in hook:
         print(f"{label:<50} {seconds:6.1f}s (median)")
+    print(f"machine reference ({REFERENCE_LOOP:,} loop steps, best of 3): "
+          f"{reference:.2f}s before, {_reference_s():.2f}s after")  # fmt: skip
     return 0
 
 
