@@ -27,7 +27,7 @@ from harness.errors import HarnessError
 from harness.k8s import tools as k8s_tools
 
 PACKAGE = "kubernetes_validate"
-# Every kind's schema refers into this one file (`_definitions.json#/definitions/...`).
+# Every kind's schema refers into this one file: by name (1.20's), or by its id (1.37's).
 DEFINITIONS = "_definitions.json"
 # The domain of an API group goes: rbac.authorization.k8s.io/v1 -> rbac-v1 (its file names).
 _GROUP_DOMAIN = re.compile(r"^([^./]*)(?:\.[^/]*)?/")
