@@ -112,7 +112,7 @@ def test_schemas_follow_refs_across_files_and_name_the_object_and_field(tmp_path
     [problem] = found.problems([good, bad])
     assert problem.startswith("Deployment/web: $.metadata: ")
     assert "'x' was unexpected" in problem
-    unknown = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {}}
+    unknown = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": "x"}
     assert list(found.problems([unknown, ["a list"]])) == [
         "PodDisruptionBudget/?: no schema for kind PodDisruptionBudget with api version policy/v1",
         "['a list']: not a Kubernetes object (no kind or apiVersion)",

@@ -75,8 +75,8 @@ class Schemas:
             if not isinstance(obj, dict) or "kind" not in obj or "apiVersion" not in obj:
                 yield f"{str(obj)[:60]}: not a Kubernetes object (no kind or apiVersion)"
                 continue
-            name = (obj.get("metadata") or {}).get("name", "?")
-            who = f"{obj['kind']}/{name}"
+            meta = obj.get("metadata")
+            who = f"{obj['kind']}/{meta.get('name', '?') if isinstance(meta, dict) else '?'}"
             validator = self._validator(file_name(obj))
             if validator is None:
                 yield (f"{who}: no schema for kind {obj['kind']} with api version "
