@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+import heartbeat
 from heartbeat import HeartbeatThread, heartbeat_problem, write_heartbeat
 
 WORKER_DIR = Path(__file__).resolve().parents[1]
@@ -72,3 +73,37 @@ def test_healthcheck_exit_codes(tmp_path: Path) -> None:
     stale = _healthcheck(path, "30")
     assert stale.returncode == 1
     assert len(stale.stdout.strip().splitlines()) == 1
+
+
+def test_healthcheck_reads_its_settings_as_the_worker_does(tmp_path: Path) -> None:
+    # Settings names are case-insensitive: a lower-case variable still reaches the check.
+    path = tmp_path / "hb"
+    write_heartbeat(path, now=time.time() - 20)
+    env = {**os.environ, "heartbeat_path": str(path), "heartbeat_max_age_s": "10"}
+    env.pop("HEARTBEAT_PATH", None)
+    env.pop("HEARTBEAT_MAX_AGE_S", None)
+    done = subprocess.run(
+        [sys.executable, str(WORKER_DIR / "healthcheck.py")],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "(limit 10.0s)" in done.stdout
+
+
+def test_healthcheck_names_a_bad_max_age(tmp_path: Path) -> None:
+    write_heartbeat(tmp_path / "hb")
+    done = _healthcheck(tmp_path / "hb", "soon")
+    assert done.returncode == 1
+    assert done.stdout == "unhealthy: HEARTBEAT_MAX_AGE_S='soon': not a number of seconds\n"
+
+
+def test_the_healthcheck_defaults_are_the_settings(monkeypatch) -> None:
+    from config import Settings
+
+    for name in ("HEARTBEAT_PATH", "HEARTBEAT_MAX_AGE_S"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(redis_url="redis://x")
+    assert (settings.heartbeat_path, settings.heartbeat_max_age_s) == (
+        heartbeat.DEFAULT_PATH,
+        heartbeat.DEFAULT_MAX_AGE_S,
+    )
