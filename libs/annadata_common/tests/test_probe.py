@@ -93,9 +93,16 @@ def test_a_silent_server_times_out(raw_server: tuple[int, list[bytes]]) -> None:
     assert probe.probe(port, "/health", timeout=0.2) == "TimeoutError: timed out"
 
 
-def test_a_port_that_is_not_a_number_is_named(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("value", ["http", "65536", "0"])
+def test_a_port_that_is_not_a_port_is_named(
+    value: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("UVICORN_PORT", "http")
+    monkeypatch.setenv("UVICORN_PORT", value)
     assert probe.main([]) == 1
-    assert "UVICORN_PORT='http': not a port" in capsys.readouterr().out
+    assert f"UVICORN_PORT={value!r}: not a port" in capsys.readouterr().out
+
+
+def test_a_status_that_is_not_three_digits_is_not_http(raw_server: tuple[int, list[bytes]]) -> None:
+    port, answers = raw_server
+    answers.append(b"HTTP/1.1 2\r\n\r\n")
+    assert probe.probe(port, "/health") == "not an HTTP answer: b'HTTP/1.1 2\\r\\n'"

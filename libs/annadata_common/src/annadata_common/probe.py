@@ -5,8 +5,8 @@ Exits 0 when GET http://127.0.0.1:$UVICORN_PORT/PATH (default /health) answers 2
 with no per-service arguments lets every backend share compose's healthcheck block.
 
 It speaks HTTP over a bare socket on purpose: the engine runs it every few seconds in every
-backend for as long as a stack is up, and importing urllib (http.client, email, ssl) took
-84 ms of CPU per check where the socket takes about 30.
+backend for as long as a stack is up. Measured in a backend container: 84 ms of CPU per
+check with urllib (it imports http.client, email and ssl), 47 ms with the socket.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def probe(port: int, path: str, timeout: float = TIMEOUT_S) -> str | None:
         return f"{type(exc).__name__}: {exc.strerror or exc}"
     version, _, rest = status_line.partition(b" ")
     code = rest[:3]
-    if not version.startswith(b"HTTP/") or not code.isdigit():
+    if not version.startswith(b"HTTP/") or not (len(code) == 3 and code.isdigit()):
         return f"not an HTTP answer: {status_line[:80]!r}"
     return None if code.startswith(b"2") else f"HTTP {code.decode()}"
 
@@ -48,7 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = args[0] if args else "/health"
     port = os.environ.get("UVICORN_PORT", "8000")
     url = f"http://{HOST}:{port}{path}"
-    problem = probe(int(port), path) if port.isdigit() else f"UVICORN_PORT={port!r}: not a port"
+    if port.isdigit() and 0 < int(port) < 65536:
+        problem = probe(int(port), path)
+    else:
+        problem = f"UVICORN_PORT={port!r}: not a port"
     if problem:
         print(f"unhealthy: GET {url}: {problem}")
         return 1
