@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from harness import lint, paths
-from harness.lint import findings, policy, tools
+from harness.lint import findings, local_actions, policy, tools
 
 ROOT = paths.repo_root(Path(__file__))
 CORPUS = ROOT / "tests" / "harness" / "fixtures" / "lint"
@@ -31,6 +31,7 @@ CHECKERS: dict[str, Callable[[Path], list[findings.Finding]]] = {
     "yamllint": lambda root: tools.yamllint(root, tools.yaml_files(tools.files(root))),
     "shellcheck": lambda root: tools.shellcheck(root, tools.shell_scripts(root, tools.files(root))),
     "actionlint": lambda root: tools.actionlint(root, tools.workflows(tools.files(root))),
+    local_actions.TOOL: lambda root: local_actions.check(root, tools.workflows(tools.files(root))),
     "compose": lambda root: tools.compose_config(root, policy.COMPOSE_FILE, ["ml"]),
     "openapi-spec-validator": lambda root: tools.openapi(
         root, [n for n in tools.files(root) if Path(n).name == "openapi.yaml"]

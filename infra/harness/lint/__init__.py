@@ -8,7 +8,7 @@ from pathlib import Path
 from harness import registry, reports
 from harness.docker.compose import COMPOSE_FILE
 from harness.errors import HarnessError
-from harness.lint import findings, policy, tools
+from harness.lint import findings, local_actions, policy, tools
 
 TOOLS = (
     "ruff",
@@ -16,6 +16,7 @@ TOOLS = (
     "yamllint",
     "shellcheck",
     "actionlint",
+    local_actions.TOOL,
     "compose",
     "openapi-spec-validator",
     "policy",
@@ -38,6 +39,7 @@ def collect(root: Path) -> list[findings.Finding]:
         lambda: tools.yamllint(root, tools.yaml_files(names)),
         lambda: tools.shellcheck(root, tools.shell_scripts(root, names)),
         lambda: tools.actionlint(root, tools.workflows(names)),
+        lambda: local_actions.check(root, tools.workflows(names)),
         lambda: tools.compose_config(root, COMPOSE_FILE, profiles) if has_compose else [],
         lambda: tools.openapi(root, [n for n in names if Path(n).name == "openapi.yaml"]),
         lambda: policy.check(root, reg),
