@@ -21,7 +21,7 @@ CONFIG = {
     "services": {
         "api": {
             "ports": [{"target": 8001, "published": "8001", "host_ip": "127.0.0.1"}],
-            "healthcheck": {"test": ["CMD", "true"]},
+            "healthcheck": {"test": ["CMD", "true"], "interval": "10s"},
         },
         "proxy": {"ports": [{"target": 80}, {"target": 8080}, {"target": 80}]},
         "job": {},
@@ -60,7 +60,9 @@ def test_override_makes_every_published_port_ephemeral_and_nothing_restart(tmp_p
     assert services["api"]["ports"] == ["127.0.0.1::8001"]
     assert services["proxy"]["ports"] == ["127.0.0.1::80", "127.0.0.1::8080"]
     assert "ports" not in services["job"]
-    assert services["api"]["healthcheck"] == {"interval": stack.FAST_HEALTH_INTERVAL}
+    assert "test: !override" in text  # the check is replaced, not merged into
+    check = services["api"]["healthcheck"]
+    assert (check["interval"], check["timeout"], check["test"][0]) == ("2s", "38s", "CMD-SHELL")
     assert "healthcheck" not in services["proxy"]  # none to speed up: do not invent one
 
 

@@ -24,7 +24,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tag import Tag
 
 from harness import files, proc, safeload
-from harness.docker import compose, owners
+from harness.docker import compose, healthpoll, owners
 from harness.errors import HarnessError
 
 OVERRIDE_FILE = "override.yml"
@@ -43,8 +43,6 @@ CONFIG_TIMEOUT = 120
 # What `up` may take beyond its own --wait-timeout (creating networks, starting containers).
 UP_GRACE = 300
 BUILD_TIMEOUT = 1800
-# Healthchecks poll this often in a throwaway stack, so `up --wait` returns sooner.
-FAST_HEALTH_INTERVAL = "2s"
 # Exit status of a command ended by SIGINT, as shells and compose report it.
 INTERRUPTED = 130
 
@@ -60,9 +58,10 @@ def override_for(
 
     Every published port becomes an ephemeral 127.0.0.1 port, so the run never collides
     with a dev stack or another run; nothing restarts, so a crash fails `up --wait` at
-    once instead of looping; healthchecks poll faster; a developer's per-service `.env`
-    files are not read, so the run tests what is committed. started: the services a subset
-    run starts; each leaves the networks where none of its peers runs (see `_unused_networks`).
+    once instead of looping; healthchecks poll fast until they first pass (healthpoll); a
+    developer's per-service `.env` files are not read, so the run tests what is committed.
+    started: the services a subset run starts; each leaves the networks where none of its
+    peers runs (see `_unused_networks`).
     """
     declared = config.get("services", {})
     unused = _unused_networks(declared, started) if started is not None else {}
@@ -82,7 +81,7 @@ def override_for(
             ports.yaml_set_ctag(Tag(suffix="!override"))
             entry["ports"] = ports
         if spec.get("healthcheck", {}).get("test"):
-            entry["healthcheck"] = {"interval": FAST_HEALTH_INTERVAL}
+            entry["healthcheck"] = _healthcheck(spec["healthcheck"])
         left_out = unused.get(name, set())
         kept = {n: v for n, v in (spec.get("networks") or {}).items() if n not in left_out}
         # None left: compose would attach it to a default network instead; keep them all.
@@ -92,6 +91,16 @@ def override_for(
             entry["networks"] = networks
         services[name] = entry
     return {"services": services}
+
+
+def _healthcheck(resolved: Mapping[str, Any]) -> dict[str, Any]:
+    entry = healthpoll.throwaway(resolved)
+    if "test" in entry:
+        # `!override` replaces the base file's test instead of merging into it.
+        test = CommentedSeq(entry["test"])
+        test.yaml_set_ctag(Tag(suffix="!override"))
+        entry["test"] = test
+    return entry
 
 
 def _unused_networks(declared: Mapping[str, Any], started: Collection[str]) -> dict[str, set[str]]:
