@@ -22,6 +22,7 @@ import signal
 import socket
 import ssl
 import subprocess
+import tarfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -484,14 +485,18 @@ class Cluster:
         """The pods' infra image, built from the cached static pause binary when missing."""
         if self._image_exists(PAUSE_IMAGE):
             return
-        context = self.dir / "pause-image"
-        context.mkdir()
-        shutil.copy2(self.binaries.path("pause"), context / "pause")
-        dockerfile = 'FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT ["/pause"]\n'
+        # Imported, not built `FROM scratch`: the classic builder's cache lookup for a
+        # scratch parent reads every local image, and failed ("unable to find image") when
+        # another run removed one of them at that moment.
+        layer = self.dir / "pause-image.tar"
+        with tarfile.open(layer, "w") as tar:
+            tar.add(self.binaries.path("pause"), arcname="pause")
         done = self._run(
-            ["docker", "build", "--quiet", "--label", f"{OWNER_LABEL}.pause={self.run_id}",
-             "--tag", PAUSE_IMAGE, "--file", "-", str(context)],
-            stdin=dockerfile, timeout=120,
+            ["docker", "import", "--change", "USER 65535:65535",
+             "--change", 'ENTRYPOINT ["/pause"]',
+             "--change", f"LABEL {OWNER_LABEL}.pause={self.run_id}",
+             str(layer), PAUSE_IMAGE],
+            timeout=120,
         )  # fmt: skip
         if not done.ok:
             raise ClusterError(f"k8s: building {PAUSE_IMAGE} failed: {done.last_error_line()}")
