@@ -91,22 +91,10 @@ def test_traefik_routes_on_port_80(dev_stack: Stack) -> None:
 
 
 @pytest.fixture(scope="module")
-def hot_stack(dev_stack: Stack) -> Iterator[Stack]:
-    """The dev stack again, with the committed hot-reload override sample on top."""
-    # Same fixed host ports: the plain dev stack must be gone first (its tests ran).
-    dev_stack.down()
-    hot = Stack(
-        ROOT,
-        [ROOT / compose.COMPOSE_FILE, ROOT / compose.OVERRIDE_SAMPLE],
-        name=compose.unique_name("annadata-devcheck-hot"),
-        report_dir=ROOT / "reports" / "devstack-hot",
-        env_files=[ROOT / compose.ENV_TEMPLATE],
-        run_env=dev_stack.run_env,
-        isolated=False,
-        build=True,
-    )
-    with hot:
-        yield hot
+def hot_stack(dev_stack: Stack) -> Stack:
+    """The dev stack with the hot-reload override sample layered on, as its header says to."""
+    dev_stack.layer(ROOT / compose.OVERRIDE_SAMPLE)
+    return dev_stack
 
 
 def test_hot_reload_restarts_the_backend_on_an_edit(hot_stack: Stack) -> None:

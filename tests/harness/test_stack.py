@@ -300,3 +300,40 @@ def test_one_compose_logs_output_is_split_by_service():
         ("db", "  a continuation\n"),
         ("web", "web-2       | c\n"),
     ]
+
+
+def test_a_layered_file_ups_the_same_project_again_after_saving_its_logs(
+    tmp_path: Path, monkeypatch
+):
+    monkeypatch.setattr(owners, "records_dir", lambda: tmp_path / "owners")
+    # `[]`: an empty config to `compose config` and no containers to `compose ps`.
+    fake = FakeDocker({("docker",): ok(""), ("docker", "compose"): ok("[]")})
+    base, hot, bomb = tmp_path / "c.yml", tmp_path / "hot.yml", tmp_path / "bomb.yml"
+    base.write_text("services: {}\n")
+    hot.write_text("services: {}\n")
+    bomb.write_text(
+        "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]\n" for n in range(1, 7))
+    )
+    s = Stack(tmp_path, [base], name="p", report_dir=tmp_path / "r", isolated=False, run=fake,
+              say=lambda _line: None)  # fmt: skip
+    with s:
+        with pytest.raises(HarnessError, match=r"^bomb.yml:6: YAML aliases here expand"):
+            s.layer(bomb)
+        s.layer(hot)
+    ups = [c for c in fake.calls if "up" in c]
+    # The same project, its files grown by the layer; the bad file never reached compose.
+    assert [c[c.index("--project-name") + 1] for c in ups] == ["p", "p"]
+    assert [[c[i + 1] for i, a in enumerate(c) if a == "--file"] for c in ups] == [
+        [str(base)], [str(base), str(hot)]
+    ]  # fmt: skip
+    assert not [c for c in fake.calls if str(bomb) in c]
+    # The logs saved before the layer's `up` replaced the containers.
+    first_logs = next(i for i, c in enumerate(fake.calls) if "logs" in c)
+    assert first_logs < fake.calls.index(ups[1])
+    assert (tmp_path / "r" / "logs-before-hot.yml").is_dir()
+    # Torn down with the layer too, and not layered again once down.
+    (down,) = [c for c in fake.calls if "down" in c]
+    assert str(hot) in down
+    with pytest.raises(HarnessError, match=r"^stack p: not up, nothing to layer hot.yml on"):
+        s.layer(hot)

@@ -200,9 +200,9 @@ class Stack:
         self.down()
 
     def up(self) -> None:
-        """Resolve the config, write the override, `up --wait`; StackError names what failed."""
+        """Claim the project, then converge it (`_converge`); StackError names what failed."""
         started = time.monotonic()
-        self._check_inputs()
+        self._check_inputs(self._base)
         # Until down(): SIGTERM (CI cancelling, nox giving up) unwinds like Ctrl-C.
         self._interruptible = contextlib.ExitStack()
         self._interruptible.enter_context(proc.sigterm_interrupts())
@@ -212,6 +212,32 @@ class Stack:
         if self._run_env:
             lines = [f"{key}={value}" for key, value in sorted(self._run_env.items())]
             files.write_text(self.report_dir / RUN_ENV_FILE, "\n".join(lines) + "\n", "run env")
+        self._converge(started, "up")
+
+    def layer(self, *extra: Path) -> None:
+        """Add compose files to the running stack and `up` again, as a developer applies an
+        override: compose recreates only the services they change. The logs so far are saved
+        first (under logs-before-<first file's name>/), as recreated containers lose theirs.
+        """
+        if not self._owned or self._down:
+            raise HarnessError(f"stack {self.name}: not up, nothing to layer {extra[0].name} on")
+        started = time.monotonic()
+        layered = compose.Project(
+            self.root,
+            self.name,
+            (*self._base.files, *extra),
+            self._base.env_files,
+            self._base.profiles,
+            self._compose_runner,
+        )
+        # Before compose (or down) ever reads them.
+        self._check_inputs(layered)
+        self._write_logs(self.report_dir / f"{LOGS_DIR}-before-{extra[0].name}")
+        self._base = self.project = layered
+        self._converge(started, "layer")
+
+    def _converge(self, started: float, step: str) -> None:
+        """Resolve the config, write the override, `up --wait`; StackError names what failed."""
         done = self._base("config", "--format", "json", timeout=CONFIG_TIMEOUT)
         if not done.ok:
             raise HarnessError(f"compose config: {done.last_error_line()}")
@@ -236,25 +262,25 @@ class Stack:
             *images, "--quiet-pull", "--remove-orphans", *self.services,
             timeout=self.wait_timeout + (BUILD_TIMEOUT if self.build else UP_GRACE),
         )  # fmt: skip
-        self.timings["up"] = time.monotonic() - started
+        self.timings[step] = time.monotonic() - started
         if done.returncode == INTERRUPTED:
             # compose got the Ctrl-C and we did not (SIGINT ignored here): still a Ctrl-C.
             raise KeyboardInterrupt(f"stack {self.name}: `compose up` was interrupted")
         if not done.ok:
             raise StackError(self._diagnose(done))
 
-    def _check_inputs(self) -> None:
+    def _check_inputs(self, project: compose.Project) -> None:
         """Compose and env files are small regular UTF-8 files, compose ones without alias bombs.
 
         `compose config` expands aliases as it reads, and reads an env file that is a
         symlink to /dev/zero forever: both are refused here, before compose sees them.
         """
         # A missing file is left to compose, whose own error names it.
-        present = [p for p in self._base.files if p.exists() or p.is_symlink()]
+        present = [p for p in project.files if p.exists() or p.is_symlink()]
         for path in present:
             where = _relative(path, self.root)
             safeload.check_yaml(safeload.read_text(path, "compose file", where=where), where)
-        for path in self._base.env_files:
+        for path in project.env_files:
             # This run's own env file is written by up(), after this check.
             if path.parent != self.report_dir and (path.exists() or path.is_symlink()):
                 safeload.read_text(path, "env file", where=_relative(path, self.root))
@@ -389,8 +415,12 @@ class Stack:
     def save_logs(self) -> Path:
         """Every service's log, with timestamps, under <report dir>/logs/<service>.log."""
         logs = self.report_dir / LOGS_DIR
-        if self._logs_saved:
-            return logs
+        if not self._logs_saved:
+            self._write_logs(logs)
+            self._logs_saved = True
+        return logs
+
+    def _write_logs(self, logs: Path) -> None:
         # One `compose logs` for every service, split here by its line prefixes: one call per
         # service was 2 s of a 14-service teardown, each a compose process of its own.
         containers = self.project.containers()
@@ -416,8 +446,6 @@ class Stack:
             combined.unlink(missing_ok=True)
         except OSError as exc:
             raise HarnessError(f"stack {self.name}: cannot save logs in {logs}: {exc}") from exc
-        self._logs_saved = True
-        return logs
 
     def leftovers(self) -> dict[str, list[str]]:
         """Containers, networks and volumes still labelled with this project."""
