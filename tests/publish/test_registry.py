@@ -2,7 +2,7 @@
 digest, run it, and get 200 from /health. The registry is `registry:2` (or its no-registry
 stand-in); the image is protein_engineering's backend, built for this commit, pushed from a
 copy of its own (its label makes a new image id): forgetting the copy leaves the service's
-tags in place for the stacks other sessions run beside this one (`nox -j 2`).
+tags in place for the stacks other sessions run beside this one (`nox -j 3`).
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def ensure(
         )
     if not can_provision(euid, os_release):
         raise HarnessError(f"{what}: {INSTRUCTIONS}")
-    # Two runs side by side (`nox -j 2`) must not both run apt: the second waits, then finds
+    # Two runs side by side (`nox -j 3`) must not both run apt: the second waits, then finds
     # the first's engine.
     with hostlock.machine("engine", "provisioning the Docker engine", say):
         engine = probe(run)

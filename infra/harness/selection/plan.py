@@ -18,8 +18,8 @@ from harness.selection import affected
 FLAG = "--affected"
 ENV = "ANNADATA_AFFECTED_BASE"
 # The gate `nox` runs with no arguments. The checks without Docker first (a broken lint
-# shows in a minute); then the Docker sessions longest first, so that `nox -j 2` does not
-# end on one long session with the other slot idle. hooks runs the quick sessions' venvs
+# shows in a minute); then the Docker sessions longest first, so that `nox -j 3` does not
+# end on one long session with the other slots idle. hooks runs the quick sessions' venvs
 # (`nox -R`): placed well after them, they are installed when it starts.
 GATE = (
     "lint", "typecheck", "unit", "lint-corpus", "chart", "adopt-corpus", "stack", "k8s",
