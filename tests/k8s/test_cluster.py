@@ -29,8 +29,9 @@ MODELS = ROOT / "src/models/saved_models"
 JOB_DEADLINE_S = 60
 CHECK_FOR = {"postgres": "database", "redis": "redis"}
 UPGRADE_TIMEOUT = 600
-# helm waits all of it for a pod that will never be Ready; its pod exists within seconds.
-BROKEN_TIMEOUT = 30
+# helm waits all of it for a pod that will never be Ready; its pod exists within seconds
+# (and the test waits for it if not).
+BROKEN_TIMEOUT = 15
 SERVE_CHECKS = 10
 HEALTH_TRIES = 10
 
@@ -229,6 +230,11 @@ def broken_image(installed, record) -> str:
     return ref
 
 
+def _running(image: str, pods: list[dict]) -> list[dict]:
+    """The pods whose container runs image."""
+    return [p for p in pods if p["spec"]["containers"][0]["image"] == image]
+
+
 def _serving(pods: list[dict]) -> set[str]:
     """Names of the Ready pods that are not on their way out."""
     return {
@@ -301,9 +307,11 @@ def test_a_broken_image_fails_while_old_pods_serve_and_rollback_restores(
     # The old pod still serves, and the new one is not Ready.
     for _ in range(SERVE_CHECKS):
         assert http.get(installed.url(comp) + "/health").status_code == 200
-    pods = installed.pods(f"app.kubernetes.io/component={comp.compose_name}")
-    broken = [p for p in pods if p["spec"]["containers"][0]["image"] == broken_image]
-    assert broken, "the upgrade did not start a pod with the broken image"
+    deadline = time.monotonic() + UPGRADE_TIMEOUT
+    while not _running(broken_image, pods := installed.pods(selector)):
+        assert time.monotonic() < deadline, "the upgrade did not start a pod with the broken image"
+        time.sleep(1)
+    broken = _running(broken_image, pods)
     assert not any(k8s_release.ready(p) for p in broken)
     serving = _serving(pods)
     assert serving
@@ -315,10 +323,7 @@ def test_a_broken_image_fails_while_old_pods_serve_and_rollback_restores(
     record["timings"]["helm rollback"] = time.monotonic() - started
     assert rolled.ok, rolled.stderr
     deadline = time.monotonic() + UPGRADE_TIMEOUT
-    while any(
-        p["spec"]["containers"][0]["image"] == broken_image
-        for p in installed.pods(f"app.kubernetes.io/component={comp.compose_name}")
-    ):
+    while _running(broken_image, installed.pods(selector)):
         assert time.monotonic() < deadline, "the broken pod is still there after the rollback"
         time.sleep(1)
     assert installed.not_ready() == []
