@@ -1,4 +1,4 @@
-"""Machine-wide locks: two harness runs (`nox -j 3`, two checkouts) never do one slow job twice.
+"""Machine-wide locks: runs side by side (`nox -j 3`, two checkouts) never do one slow job twice.
 
 The engine, its images and the stand-ins are shared by every checkout on the machine. A run
 that finds another one provisioning the engine, or building the image it needs, waits for it

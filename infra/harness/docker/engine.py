@@ -92,8 +92,8 @@ def ensure(
         )
     if not can_provision(euid, os_release):
         raise HarnessError(f"{what}: {INSTRUCTIONS}")
-    # Two runs side by side (`nox -j 3`) must not both run apt: the second waits, then finds
-    # the first's engine.
+    # Runs side by side (`nox -j 3`, two checkouts) must not each run apt: the later ones
+    # wait, then find the first one's engine.
     with hostlock.machine("engine", "provisioning the Docker engine", say):
         engine = probe(run)
         if engine is None or engine.compose is None:

@@ -215,10 +215,7 @@ class Stack:
         self._converge(started, "up")
 
     def layer(self, *extra: Path) -> None:
-        """Add compose files to the running stack and `up` again, as a developer applies an
-        override: compose recreates only the services they change. The logs so far are saved
-        first (under logs-before-<first file's name>/), as recreated containers lose theirs.
-        """
+        """Add compose files to the running stack and `up` again: compose recreates what changed."""
         if not self._owned or self._down:
             raise HarnessError(f"stack {self.name}: not up, nothing to layer {extra[0].name} on")
         started = time.monotonic()
@@ -232,6 +229,7 @@ class Stack:
         )
         # Before compose (or down) ever reads them.
         self._check_inputs(layered)
+        # A recreated container loses its log: this phase's are kept apart from down()'s.
         self._write_logs(self.report_dir / f"{LOGS_DIR}-before-{extra[0].name}")
         self._base = self.project = layered
         self._converge(started, "layer")
