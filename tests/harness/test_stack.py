@@ -337,3 +337,23 @@ def test_a_layered_file_ups_the_same_project_again_after_saving_its_logs(
     assert str(hot) in down
     with pytest.raises(HarnessError, match=r"^stack p: not up, nothing to layer hot.yml on"):
         s.layer(hot)
+
+
+def test_logs_that_cannot_be_saved_do_not_stop_a_layer(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(owners, "records_dir", lambda: tmp_path / "owners")
+    fake = FakeDocker({("docker",): ok(""), ("docker", "compose"): ok("[]")})
+    hot = tmp_path / "hot.yml"
+    hot.write_text("services: {}\n")
+    blocked = tmp_path / "r" / "logs-before-hot.yml"
+    said: list[str] = []
+    s = Stack(tmp_path, [tmp_path / "c.yml"], name="p", report_dir=tmp_path / "r", run=fake,
+              isolated=False, say=said.append)  # fmt: skip
+    with s:
+        blocked.write_text("a file where the log directory goes")
+        s.layer(hot)
+        assert len([c for c in fake.calls if "up" in c]) == 2
+    assert [line for line in said if "logs not saved" in line] == [
+        f"stack p: logs not saved: {blocked}: cannot create the log directory ({blocked} is a "
+        "file, not a directory): move what is in the way, or make its parent writable, then run "
+        "again"
+    ]

@@ -230,7 +230,8 @@ class Stack:
         # Before compose (or down) ever reads them.
         self._check_inputs(layered)
         # A recreated container loses its log: this phase's are kept apart from down()'s.
-        self._write_logs(self.report_dir / f"{LOGS_DIR}-before-{extra[0].name}")
+        before = self.report_dir / f"{LOGS_DIR}-before-{extra[0].name}"
+        self._save_logs_or_say(lambda: self._write_logs(before))
         self._base = self.project = layered
         self._converge(started, "layer")
 
@@ -315,11 +316,7 @@ class Stack:
         try:
             if not self._owned:
                 return
-            try:
-                self.save_logs()
-            except HarnessError as exc:
-                # Logs are a courtesy; removing the stack is not: say why, and go on.
-                self.say(f"stack {self.name}: logs not saved: {exc}")
+            self._save_logs_or_say(self.save_logs)
             done = self.project(
                 "down", "--volumes", "--remove-orphans", "--timeout", str(STOP_TIMEOUT),
                 timeout=DOWN_TIMEOUT, shielded=True,
@@ -417,6 +414,13 @@ class Stack:
             self._write_logs(logs)
             self._logs_saved = True
         return logs
+
+    def _save_logs_or_say(self, save: Callable[[], object]) -> None:
+        """Logs are a courtesy; removing or changing the stack is not: say why, and go on."""
+        try:
+            save()
+        except HarnessError as exc:
+            self.say(f"stack {self.name}: logs not saved: {exc}")
 
     def _write_logs(self, logs: Path) -> None:
         # One `compose logs` for every service, split here by its line prefixes: one call per
